@@ -1,0 +1,79 @@
+"""`voice-triage --io jsonl`: one session over the JSON-lines protocol (shared/protocol.md).
+
+Standard output carries only protocol events, one JSON object per line, flushed after each; every
+message for people goes to standard error. No speech library is imported unless an
+{"audio": PATH} line arrives.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Callable, Protocol, TextIO
+
+from voice_triage.dialogue.session import Session, Turn
+from voice_triage.errors import VoiceTriageError
+
+log = logging.getLogger(__name__)
+
+
+class AudioAnswers(Protocol):
+    """Turns a WAV file into what the person said, through the recognizer the microphone uses."""
+
+    def __call__(self, path: str, session: Session) -> Turn:
+        ...
+
+
+def write_events(turn: Turn, out: TextIO) -> None:
+    for event in turn.events:
+        out.write(json.dumps(event) + "\n")
+    out.flush()
+
+
+def run_jsonl(session: Session, stdin: TextIO, stdout: TextIO, stderr: TextIO,
+              audio: Callable[[str, Session], Turn] | None = None) -> int:
+    """Run one session; returns the exit status (0 when the session ended, whatever its outcome)."""
+    write_events(session.start(), stdout)
+    for number, raw in enumerate(stdin, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        turn = _one_line(session, line, number, stderr, audio)
+        write_events(turn, stdout)
+        if session.ended:
+            return 0
+    write_events(session.stop(), stdout)
+    return 0
+
+
+def _one_line(session: Session, line: str, number: int, stderr: TextIO,
+              audio: Callable[[str, Session], Turn] | None) -> Turn:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        _warn(stderr, f"line {number} is not valid JSON ({exc.msg}); treated as not understood")
+        return session.not_understood()
+    if not isinstance(obj, dict):
+        _warn(stderr, f"line {number} is not a JSON object; treated as not understood")
+        return session.not_understood()
+    if isinstance(obj.get("text"), str):
+        return session.hear(obj["text"], confidence=obj.get("confidence") if isinstance(
+            obj.get("confidence"), (int, float)) else None)
+    if obj.get("silence") is True:
+        return session.silence()
+    if isinstance(obj.get("audio"), str):
+        if audio is None:
+            _warn(stderr, f"line {number}: audio input is not available here; treated as not understood")
+            return session.not_understood()
+        try:
+            return audio(obj["audio"], session)
+        except VoiceTriageError as exc:
+            _warn(stderr, f"line {number}: {exc}; treated as not understood")
+            return session.not_understood()
+    _warn(stderr, f"line {number} has none of text, audio or silence; treated as not understood")
+    return session.not_understood()
+
+
+def _warn(stderr: TextIO, message: str) -> None:
+    stderr.write(f"voice-triage: {message}\n")
+    stderr.flush()
