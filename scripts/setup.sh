@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up voice-triage on a Debian machine: system packages (only those missing), a virtual
+# environment in .venv, and the package with its extras. Safe to run again: it does only what is
+# still missing. Usage: scripts/setup.sh [--tests]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_tests=0
+[ "${1:-}" = "--tests" ] && want_tests=1
+
+# System packages: speech synthesis (espeak-ng for pyttsx3, flite for the demo's patient and the
+# tests), sox, PortAudio for sounddevice, PulseAudio for the virtual audio devices of the tests.
+pkgs=(espeak-ng libespeak-ng1 flite sox libsox-fmt-all libportaudio2 pulseaudio pulseaudio-utils)
+command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || pkgs+=(python3-venv)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 - <<'PY' || { echo "setup: voice-triage needs Python 3.11 or newer" >&2; exit 1; }
+import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+[ -x .venv/bin/python ] || python3 -m venv .venv
+
+extras="speech"
+[ $want_tests -eq 1 ] && extras="speech,test,vosk-ko-test"
+stamp=".venv/.voice-triage-$(sha256sum pyproject.toml | cut -c1-16)-${extras//,/-}"
+if [ ! -e "$stamp" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]"
+  touch "$stamp"
+fi
+echo "setup: ready (.venv/bin/voice-triage)" >&2
