@@ -292,3 +292,20 @@ def test_grammar_holds_answers_commands_and_emergency_phrases():
     g = s.grammar()
     for phrase in ["yes", "no", "i am not sure", "i'm not sure", "repeat", "stop", "i can't breathe", "chest pain"]:
         assert phrase in g
+
+
+def test_a_red_flag_question_cannot_be_skipped():
+    # "skip" twice at the chest question once became "unsure" twice, and so a false emergency
+    s = _to_first_flag()
+    t = s.hear("skip")
+    t = s.hear("skip")
+    assert t.emergency is None and t.listen["question"] == "chest_pain"
+
+
+def test_skip_at_a_pattern_question_records_unsure():
+    s = _to_first_flag()
+    for _ in range(7):
+        t = s.hear("no")
+    q = t.listen["question"]
+    t = s.hear("skip")
+    assert s.answers[q] == "unsure"

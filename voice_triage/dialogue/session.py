@@ -300,8 +300,8 @@ class Session:
             if self.state == "open":
                 self.describe()
                 self._next()
-            elif self.state == "consent":
-                self._failed()
+            elif self.state == "consent" or self.question in self.content.screening or self.question == "confirm":
+                self._failed()  # a safety question cannot be skipped: it is asked again
             else:
                 self._answer(self.question, "unsure")
 

@@ -13,6 +13,9 @@ from voice_triage.understanding.normalize import normalize
 
 EMERGENCY = "emergency"
 NOT_UNDERSTOOD = "not_understood"
+LEAD_INS = frozenset({"well", "oh", "so", "okay", "ah", "actually", "honestly", "erm", "hmm", "right", "yes", "now",
+                      "look", "um", "sir", "doctor", "and", "but"})
+"""Words people put before an answer ("well, no"; "oh yes")."""
 FREE = "free"
 """Free speech that answers nothing directly but mentions features."""
 
@@ -77,7 +80,15 @@ class Interpreter:
         return out
 
     def answer(self, norm: str, *, consent: bool = False) -> str | None:
-        """yes, no or unsure if `norm` is (or starts with) an answer."""
+        """yes, no or unsure if `norm` is (or starts with) an answer ("well, no" counts)."""
+        found = self._answer(norm, consent)
+        words = norm.split()
+        while found is None and len(words) > 1 and words[0] in LEAD_INS:
+            words = words[1:]
+            found = self._answer(" ".join(words), consent)
+        return found
+
+    def _answer(self, norm: str, consent: bool) -> str | None:
         for meaning, phrases in self.content.answers.items():
             if norm in phrases.exact:
                 return meaning

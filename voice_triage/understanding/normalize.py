@@ -27,7 +27,7 @@ _WORDS = {
     "ok": "okay", "k": "okay", "alright": "all right",
     "mhm": "mmhmm", "mmhm": "mmhmm", "mhmm": "mmhmm", "mmm-hmm": "mmhmm", "mm-hmm": "mmhmm",
     "uh-huh": "uhhuh", "uh-uh": "uhuh", "nuh-uh": "uhuh",
-    "dunno": "do not know", "gonna": "going to", "wanna": "want to", "gotta": "got to",
+    "dunno": "do not know", "kinda": "kind of", "sorta": "sort of", "prolly": "probably", "gonna": "going to", "wanna": "want to", "gotta": "got to",
     "yeh": "yeah", "yah": "yeah", "yas": "yes", "yess": "yes", "yesss": "yes", "noo": "no", "nooo": "no",
     "okey": "okay", "okie": "okay",
 }
