@@ -184,3 +184,23 @@ def test_normalize_contractions():
     assert normalize("um, I dont think so") == "i do not think so"
     assert normalize("I\u2019m fine") == "i am fine"
     assert normalize("[unk] yes") == "yes"
+
+
+def test_golden_every_grammar_phrase_means_what_it_is_listed_for(it):
+    """Every phrase a recognizer may return is understood as the meaning it is listed under."""
+    from voice_triage.understanding.normalize import spoken_forms
+
+    c = it.content
+    for meaning, phrases in list(c.answers.items()) + list(c.commands.items()):
+        for phrase in phrases.listen:
+            for form in spoken_forms(phrase):
+                assert it.interpret(form, "calf_pain").intent == meaning, (meaning, form)
+        for phrase in phrases.exact:
+            assert it.interpret(phrase, "calf_pain").intent == meaning, (meaning, phrase)
+
+
+def test_golden_emergency_grammar_phrases(it):
+    for phrase in it.content.emergency.phrases:
+        denial = phrase.startswith("no ") or "fine" in phrase or "do not have" in phrase or "am not" in phrase
+        intent = it.interpret(phrase, "calf_pain").intent
+        assert (intent == "emergency") != denial, phrase

@@ -1,16 +1,19 @@
-"""The phrases a recognizer should listen for at each question (compiled per engine in recognition/)."""
+"""The phrases a recognizer should listen for at each question (compiled per engine in recognition/).
+
+A small grammar decodes faster and confuses less: each meaning lists the phrases to listen for
+(`listen:` in grammars/answers.yaml and grammars/commands.yaml); the emergency phrases are in every
+question's grammar, so "I can't breathe" is heard at a yes/no question.
+"""
 from __future__ import annotations
 
 from voice_triage.protocol.content import Content
 from voice_triage.understanding.normalize import spoken_forms
 
-ANSWERS_PER_MEANING = 60
-"""The shortest answer phrases of each meaning go into a grammar (long ones add confusion, not reach)."""
-PHRASES_PER_COMMAND = 25
+CONSENT_EXTRA = ("okay", "all right", "go ahead", "let us start", "sure go ahead", "please go ahead", "ready")
 
 
 def phrases_for(content: Content, question: str) -> list[str]:
-    """Answers (short forms first), commands and emergency phrases accepted at `question`."""
+    """Answers, commands and emergency phrases to listen for at `question`, as people say them."""
     phrases: dict[str, None] = {}
 
     def add(items) -> None:
@@ -19,10 +22,10 @@ def phrases_for(content: Content, question: str) -> list[str]:
                 phrases[form] = None
 
     for meaning in ("yes", "no", "unsure"):
-        add(sorted(content.answers[meaning].exact, key=lambda p: (len(p), p))[:ANSWERS_PER_MEANING])
+        add(content.answers[meaning].listen)
     if question == "consent":
-        add(sorted(content.consent_yes))
+        add(p for p in CONSENT_EXTRA if p in content.consent_yes)
     for ps in content.commands.values():
-        add(sorted(ps.exact, key=lambda p: (len(p), p))[:PHRASES_PER_COMMAND])
+        add(ps.listen)
     add(content.emergency.phrases)
     return list(phrases)

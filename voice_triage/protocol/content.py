@@ -146,6 +146,8 @@ class PhraseSet:
     """The utterance is exactly one of these."""
     lead: tuple[str, ...]
     """The utterance starts with one of these, longest first."""
+    listen: tuple[str, ...] = ()
+    """What the recognizers listen for (each is also in `exact`)."""
 
 
 @dataclass(frozen=True)
@@ -452,7 +454,12 @@ def _phrase_sets(data: Mapping[str, Any], names: tuple[str, ...], w: _Where) -> 
         lead = w.phrases(entry.get("lead"), f"{name}.lead")
         if not exact:
             raise w.fail(f"{name}.exact", "no phrases")
-        out[name] = PhraseSet(frozenset(exact), tuple(sorted(set(lead), key=lambda p: -len(p.split()))))
+        listen = w.phrases(entry.get("listen"), f"{name}.listen")
+        for phrase in listen:
+            if phrase not in exact:
+                raise w.fail(f"{name}.listen", f"{phrase!r} is not one of the {name} phrases under exact")
+        out[name] = PhraseSet(frozenset(exact), tuple(sorted(set(lead), key=lambda p: -len(p.split()))),
+                              tuple(dict.fromkeys(listen)))
     return out
 
 

@@ -69,6 +69,9 @@ def _join(sequence: list[list[str]]) -> list[str]:
 
 def expand(template: str) -> list[str]:
     """Every phrase `template` stands for, in order, without duplicates or empty phrases."""
+    odd = sorted(set(template) & set("?*+\\{}^$.,"))
+    if odd:
+        raise ContentError(f"template {template!r} uses {''.join(odd)!r}: templates take only words, (a|b) and [optional]")
     alternatives, _ = _parse(template.strip(), 0, None)
     seen: dict[str, None] = {}
     for alt in alternatives:
