@@ -6,6 +6,8 @@
     voice-triage demo            a whole spoken conversation with no microphone and no speaker
     voice-triage devices         list audio devices
     voice-triage download-model  fetch the small English Vosk model (needs internet)
+    voice-triage kiosk           one session after another, for a clinic or pharmacy kiosk
+    voice-triage doctor          self-check: devices, recognizer and model, speech, configuration
 """
 from __future__ import annotations
 
@@ -50,6 +52,8 @@ class Settings:
     """demo: which scripted patient speaks."""
     out: str = "voice-triage-demo.wav"
     """demo: where the conversation's WAV goes."""
+    config: str | None = None
+    """kiosk and doctor: the kiosk's TOML configuration file."""
     trailing_silence_ms: int = 600
     """End of an answer after this much silence."""
     listen_timeout_s: float = 8.0
@@ -59,7 +63,7 @@ class Settings:
 def parse_args(argv: list[str] | None) -> Settings:
     p = argparse.ArgumentParser(prog="voice-triage", description="Offline, hands-free triage of leg pain that "
                                 "comes with walking. Not a diagnosis.")
-    p.add_argument("command", nargs="?", default=None, choices=["demo", "devices", "download-model"],
+    p.add_argument("command", nargs="?", default=None, choices=["demo", "devices", "download-model", "kiosk", "doctor"],
                    help="what to run (default: the live voice session)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--io", choices=["jsonl"], help="speak the JSON-lines protocol on stdin/stdout")
@@ -75,18 +79,19 @@ def parse_args(argv: list[str] | None) -> Settings:
     p.add_argument("--confirm-below", type=float, metavar="CONFIDENCE")
     p.add_argument("--persona", default="pad", help="demo: the scripted patient")
     p.add_argument("--out", default="voice-triage-demo.wav", help="demo: the WAV file to write")
+    p.add_argument("--config", metavar="FILE", help="kiosk, doctor: the kiosk's TOML configuration")
     p.add_argument("--trailing-silence-ms", type=int, default=600)
     p.add_argument("--listen-timeout", type=float, default=8.0)
     p.add_argument("-v", "--verbose", action="store_true", help="log more to standard error")
     a = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if a.verbose else logging.WARNING, stream=sys.stderr,
+    logging.basicConfig(level=logging.INFO if a.verbose or a.command == "kiosk" else logging.WARNING, stream=sys.stderr,
                         format="voice-triage: %(levelname)s: %(message)s")
     if a.volume < 0 or a.volume > 1:
         p.error("--volume must be between 0 and 1")
     command = a.command or ("jsonl" if a.io == "jsonl" else "text" if a.text else "live")
     return Settings(command=command, asr=a.asr, vosk_model=a.vosk_model, input_device=a.input_device,
                     output_device=a.output_device, rate=a.rate, volume=a.volume, voice=a.voice,
-                    captions=not a.no_captions, confirm_below=a.confirm_below, persona=a.persona, out=a.out,
+                    captions=not a.no_captions, confirm_below=a.confirm_below, persona=a.persona, out=a.out, config=a.config,
                     trailing_silence_ms=a.trailing_silence_ms, listen_timeout_s=a.listen_timeout)
 
 
@@ -102,6 +107,16 @@ def run(settings: Settings) -> int:
         from voice_triage.textmode import run_text
 
         return run_text(Session(confirm_below=settings.confirm_below), sys.stdin, sys.stdout)
+    if settings.command == "kiosk":
+        from voice_triage.kiosk import kiosk_main
+
+        return kiosk_main(settings.config)
+    if settings.command == "doctor":
+        from voice_triage.doctor import DoctorOptions, run_doctor
+
+        return run_doctor(DoctorOptions(config_path=settings.config, asr=settings.asr, vosk_model=settings.vosk_model,
+                                        input_device=settings.input_device, output_device=settings.output_device,
+                                        voice=settings.voice))
     raise VoiceTriageError(f"'{settings.command}' is not available in this build")
 
 

@@ -1,0 +1,138 @@
+"""The keyboard fallback: single key presses read from a terminal in a background thread.
+
+The microphone is never blocked by the keyboard: a thread waits on the terminal with select()
+and puts each key in a queue that the voice channel looks at while it listens. The terminal is
+put in cbreak mode (keys arrive without Enter; Ctrl-C still interrupts) and restored on close.
+When standard input is not a terminal (a service, a pipe, /dev/null) there is no keyboard: the
+reader stays empty and nothing else changes.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import select
+import threading
+from typing import Any, Protocol, TextIO
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2
+"""How often the key thread looks whether it should stop."""
+
+
+class KeySource(Protocol):
+    """Where key presses come from."""
+
+    def get_key(self) -> str | None:
+        """The oldest key pressed and not yet taken, or None; never blocks."""
+
+    def drain(self) -> None:
+        """Forget keys pressed so far (a new person should not inherit the last one's key presses)."""
+
+    def close(self) -> None:
+        """Stop reading and restore the terminal."""
+
+
+class NoKeys:
+    """No keyboard."""
+
+    def get_key(self) -> str | None:
+        """Never a key."""
+        return None
+
+    def drain(self) -> None:
+        """Nothing to forget."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class TerminalKeys:
+    """Reads single keys from a terminal file descriptor in a daemon thread."""
+
+    def __init__(self, fd: int, *, cbreak: bool = True):
+        self.fd = fd
+        self._queue: queue.Queue[str] = queue.Queue(maxsize=64)
+        self._stop = threading.Event()
+        self._saved: Any = None
+        if cbreak:
+            self._saved = _enter_cbreak(fd)
+        self._thread = threading.Thread(target=self._pump, name="kiosk-keys", daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([self.fd], [], [], POLL_SECONDS)
+                if not ready:
+                    continue
+                data = os.read(self.fd, 32)
+            except (OSError, ValueError) as exc:
+                logger.info("keyboard no longer readable (%s)", exc)
+                return
+            if not data:
+                logger.info("keyboard closed")
+                return
+            for char in data.decode("utf-8", "ignore"):
+                if char.isprintable() and not char.isspace():
+                    try:
+                        self._queue.put_nowait(char)
+                    except queue.Full:  # nobody is taking keys: drop the oldest
+                        self.drain()
+
+    def get_key(self) -> str | None:
+        """The oldest key not yet taken, or None."""
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            return None
+
+    def drain(self) -> None:
+        """Forget queued keys."""
+        while self.get_key() is not None:
+            pass
+
+    def close(self) -> None:
+        """Stop the thread and restore the terminal settings."""
+        self._stop.set()
+        self._thread.join(2 * POLL_SECONDS + 0.1)
+        if self._saved is not None:
+            _restore(self.fd, self._saved)
+            self._saved = None
+
+
+def _enter_cbreak(fd: int) -> Any:
+    try:
+        import termios
+        import tty
+
+        saved = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+        return saved
+    except Exception as exc:  # ImportError off Unix, termios.error (not an OSError) on an odd terminal
+        logger.info("keyboard: cannot switch the terminal to single keys (%s)", exc)
+        return None
+
+
+def _restore(fd: int, saved: Any) -> None:
+    try:
+        import termios
+
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    except Exception as exc:  # termios.error: the terminal may be gone already
+        logger.debug("keyboard: terminal not restored (%s)", exc)
+
+
+def open_keys(stream: TextIO | None) -> KeySource:
+    """Keys from `stream` when it is a terminal; otherwise no keyboard (and nothing breaks)."""
+    if stream is None:
+        return NoKeys()
+    try:
+        fd = stream.fileno()
+        if not os.isatty(fd):
+            logger.info("standard input is not a terminal: no keyboard fallback")
+            return NoKeys()
+    except (AttributeError, OSError, ValueError):
+        return NoKeys()
+    return TerminalKeys(fd)
