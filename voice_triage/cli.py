@@ -38,10 +38,12 @@ class Settings:
     """Microphone (index or name); None for the default."""
     output_device: str | None = None
     """Speaker (index or name); None for the default."""
+    extra: tuple[str, ...] = ()
+    """download-model: the arguments after the command, passed on."""
     rate: int | None = None
     """Speaking rate in words per minute; None for the engine's default."""
-    volume: float = 1.0
-    """Speaking volume, 0 to 1."""
+    volume: float | None = None
+    """Speaking volume, 0 to 1; None for the default."""
     voice: str | None = None
     """A TTS voice id or name."""
     captions: bool = True
@@ -73,7 +75,7 @@ def parse_args(argv: list[str] | None) -> Settings:
     p.add_argument("--input-device", metavar="DEVICE")
     p.add_argument("--output-device", metavar="DEVICE")
     p.add_argument("--rate", type=int, metavar="WPM")
-    p.add_argument("--volume", type=float, default=1.0)
+    p.add_argument("--volume", type=float, default=None)
     p.add_argument("--voice")
     p.add_argument("--no-captions", action="store_true")
     p.add_argument("--confirm-below", type=float, metavar="CONFIDENCE")
@@ -83,15 +85,17 @@ def parse_args(argv: list[str] | None) -> Settings:
     p.add_argument("--trailing-silence-ms", type=int, default=600)
     p.add_argument("--listen-timeout", type=float, default=8.0)
     p.add_argument("-v", "--verbose", action="store_true", help="log more to standard error")
-    a = p.parse_args(argv)
+    a, extra = p.parse_known_args(argv)
+    if extra and a.command != "download-model":
+        p.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.INFO if a.verbose or a.command == "kiosk" else logging.WARNING, stream=sys.stderr,
                         format="voice-triage: %(levelname)s: %(message)s")
-    if a.volume < 0 or a.volume > 1:
+    if a.volume is not None and not 0 <= a.volume <= 1:
         p.error("--volume must be between 0 and 1")
     command = a.command or ("jsonl" if a.io == "jsonl" else "text" if a.text else "live")
     return Settings(command=command, asr=a.asr, vosk_model=a.vosk_model, input_device=a.input_device,
                     output_device=a.output_device, rate=a.rate, volume=a.volume, voice=a.voice,
-                    captions=not a.no_captions, confirm_below=a.confirm_below, persona=a.persona, out=a.out, config=a.config,
+                    captions=not a.no_captions, confirm_below=a.confirm_below, persona=a.persona, out=a.out, config=a.config, extra=tuple(extra),
                     trailing_silence_ms=a.trailing_silence_ms, listen_timeout_s=a.listen_timeout)
 
 
@@ -107,6 +111,17 @@ def run(settings: Settings) -> int:
         from voice_triage.textmode import run_text
 
         return run_text(Session(confirm_below=settings.confirm_below), sys.stdin, sys.stdout)
+    if settings.command in ("live", "demo"):
+        return _run_voice(settings)
+    if settings.command == "devices":
+        from voice_triage.audio.sources import list_devices
+
+        print(list_devices())
+        return 0
+    if settings.command == "download-model":
+        from voice_triage.recognition import download_main
+
+        return download_main(list(settings.extra))
     if settings.command == "kiosk":
         from voice_triage.kiosk import kiosk_main
 
@@ -118,6 +133,50 @@ def run(settings: Settings) -> int:
                                         input_device=settings.input_device, output_device=settings.output_device,
                                         voice=settings.voice))
     raise VoiceTriageError(f"'{settings.command}' is not available in this build")
+
+
+def _voice_settings(settings: Settings):
+    from voice_triage.speech.settings import VoiceSettings
+
+    given = {"rate": settings.rate, "volume": settings.volume, "voice": settings.voice}
+    try:
+        return VoiceSettings(**{k: v for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        raise VoiceTriageError(str(exc)) from None
+
+
+def _run_voice(settings: Settings) -> int:
+    """The live session (microphone and speaker) or the spoken demo."""
+    from voice_triage.dialogue.session import Session
+    from voice_triage.speech.captions import Captions
+
+    voice = _voice_settings(settings)
+    captions = Captions(sys.stderr, "large" if settings.captions else "off")
+
+    def new_session() -> Session:
+        return Session(confirm_below=settings.confirm_below)
+
+    if settings.command == "demo":
+        import functools
+
+        from voice_triage.audio import endpoint
+        from voice_triage.demo import run_demo
+
+        listen = functools.partial(endpoint.listen, trailing_silence_ms=settings.trailing_silence_ms,
+                                   timeout_s=settings.listen_timeout_s)
+        return run_demo(settings.persona, settings.out, settings=voice, captions=captions, asr=settings.asr,
+                        vosk_model=settings.vosk_model, listen=listen, session_factory=new_session)
+    from voice_triage.live import open_speech_in, run_live
+    from voice_triage.speech.output import open_speech_output
+
+    ears = open_speech_in(settings.asr, settings.vosk_model, settings.input_device, settings.trailing_silence_ms,
+                          settings.listen_timeout_s)
+    captions.notice(f"speech recognition: {ears.why}")
+    speech = open_speech_output(voice, output_device=settings.output_device, captions=captions)
+    try:
+        return run_live(new_session, ears.recognizer, ears.source_factory, speech, listen=ears.listen).exit_code
+    finally:
+        speech.close()
 
 
 def _audio_answers(settings: Settings):

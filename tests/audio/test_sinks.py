@@ -115,3 +115,11 @@ def test_speaker_plays_on_the_virtual_speaker_and_returns_when_heard(pulse):
 def test_unknown_output_device_name_is_an_audio_device_error(pulse):
     with pytest.raises(AudioDeviceError, match="not available"):
         open_speaker("no such speaker anywhere")
+
+
+def test_trimmed_keeps_a_short_margin_of_silence_at_each_end():
+    rate = 16000
+    clip = Pcm(Pcm.silence(0.5, rate).samples + tone(1.0, rate).samples + Pcm.silence(0.5, rate).samples, rate)
+    cut = clip.trimmed(keep_start=0.01, keep_end=0.15)
+    assert cut.seconds == pytest.approx(1.0 + 0.01 + 0.15, abs=0.01)
+    assert Pcm.silence(1.0, rate).trimmed().frames == 0

@@ -4,9 +4,7 @@ import os
 import subprocess
 import sys
 
-import pytest
-
-from voice_triage.audio.sinks import NullSink, Pcm, RecordingSink
+from voice_triage.audio.sinks import NullSink, Pcm, RecordingSink, WavFileSink
 from voice_triage.errors import AudioDeviceError, SpeechOutputError
 from voice_triage.speech.captions import Captions
 from voice_triage.speech.output import SpeechOutput, open_speech_output
@@ -89,7 +87,7 @@ def test_speaker_failure_warns_once_and_goes_on_with_captions():
 
 def test_real_engine_into_a_wav_file(tmp_path):
     path = tmp_path / "voice.wav"
-    speech = open_speech_output(VoiceSettings(), wav_path=str(path), captions=Captions(io.StringIO()))
+    speech = open_speech_output(VoiceSettings(), sink=WavFileSink(path), captions=Captions(io.StringIO()))
     speech.say("Hello.")
     speech.say_emergency("Call emergency services now.")
     speech.close()

@@ -100,3 +100,33 @@ def test_importing_speech_and_sinks_loads_no_sound_library():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+FIRST_RENDER = """
+import sys
+from voice_triage.speech.synthesizer import Pyttsx3Synthesizer
+from voice_triage.speech.settings import VoiceSettings
+synth = Pyttsx3Synthesizer()
+text = "Hello. I can help you think through leg pain that comes with walking."
+first = synth.render(text, VoiceSettings()).frames
+second = synth.render(text, VoiceSettings()).frames
+print(first, second)
+"""
+
+
+def test_the_first_sentence_of_a_process_is_complete_even_on_a_busy_machine():
+    """Regression: pyttsx3 2.99's first runAndWait returned before espeak-ng had written the file, so the
+    demo's greeting failed on a loaded machine ("Cannot read the WAV file") and the voice fell back to captions."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+    try:
+        results = []
+        for _ in range(3):
+            done = subprocess.run([sys.executable, "-c", FIRST_RENDER], capture_output=True, text=True, timeout=60,
+                                  cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+            assert done.returncode == 0, done.stderr[-1500:]
+            results.append(tuple(int(x) for x in done.stdout.split()))
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
+    assert all(second > 0 and abs(first - second) < 0.02 * second for first, second in results), results
