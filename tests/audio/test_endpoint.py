@@ -1,0 +1,126 @@
+"""Endpointing on synthesized speech padded with silence, pure silence, noise and overlong speech."""
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+import speechgen
+from speechgen import Clip
+
+from voice_triage.audio.endpoint import EndpointConfig, Utterance, listen
+from voice_triage.audio.sources import SAMPLE_RATE, WavFileSource
+
+
+class ArraySource:
+    """An AudioSource over int16 samples, counting how much was read."""
+
+    def __init__(self, samples: np.ndarray, chunk: int = 1600):
+        self.samples = samples.astype("<i2")
+        self.chunk = chunk
+        self.read = 0
+
+    def chunks(self):
+        for i in range(0, len(self.samples), self.chunk):
+            self.read = i + self.chunk
+            yield self.samples[i:i + self.chunk].tobytes()
+
+
+def speech(audio_dir, text="I have pain in my legs when I walk", voice="flite:slt", **kw) -> np.ndarray:
+    clip = Clip(text, voice, pad_s=0.0, **kw)
+    return np.frombuffer(speechgen.pcm(speechgen.synthesize_all([clip], audio_dir)[clip]), dtype="<i2")
+
+
+def silence(seconds: float, noise_db: float | None = None, seed: int = 1) -> np.ndarray:
+    n = int(seconds * SAMPLE_RATE)
+    if noise_db is None:
+        return np.zeros(n, dtype="<i2")
+    amp = 32768 * 10 ** (noise_db / 20)
+    return (np.random.default_rng(seed).normal(0, amp, n)).astype("<i2")
+
+
+pytestmark = pytest.mark.usefixtures("need_tools")
+
+
+def test_speech_padded_with_silence_is_cut_after_trailing_silence(audio_dir, recorder):
+    words = speech(audio_dir)
+    src = ArraySource(np.concatenate([silence(1.0), words, silence(3.0)]))
+    info = Utterance()
+    res = listen(src, recorder, trailing_silence_ms=500, timeout_s=5, info=info)
+    assert res is not None and res.understood
+    assert info.ended_by == "silence"
+    assert 0.95 <= info.started_at_s <= 1.4  # flite adds ~0.2 s of its own silence
+    got = len(recorder.audio) / 2 / SAMPLE_RATE
+    assert len(words) / SAMPLE_RATE + 0.3 <= got <= len(words) / SAMPLE_RATE + 0.3 + 0.7
+    assert src.read < len(src.samples) - SAMPLE_RATE, "kept reading long after the answer ended"
+
+
+def test_trailing_silence_is_configurable(audio_dir, recorder):
+    words = speech(audio_dir)
+    lengths = {}
+    for ms in (300, 1200):
+        listen(ArraySource(np.concatenate([silence(0.5), words, silence(3.0)])), recorder,
+               trailing_silence_ms=ms, timeout_s=5)
+        lengths[ms] = len(recorder.audio) / 2 / SAMPLE_RATE
+    assert 0.7 < lengths[1200] - lengths[300] < 1.1
+
+
+def test_pure_silence_times_out_in_audio_time(recorder):
+    src = ArraySource(silence(20.0))
+    assert listen(src, recorder, timeout_s=4.0) is None
+    assert 4.0 * SAMPLE_RATE <= src.read <= 4.2 * SAMPLE_RATE
+    assert recorder.audio == b""
+
+
+def test_steady_background_noise_is_not_speech(recorder):
+    assert listen(ArraySource(silence(10.0, noise_db=-30)), recorder, timeout_s=6.0) is None
+
+
+def test_speech_in_steady_noise_is_found(audio_dir, recorder):
+    words = speech(audio_dir).astype(np.int32)
+    noise = silence(1.0 + len(words) / SAMPLE_RATE + 2.0, noise_db=-40).astype(np.int32)
+    mixed = noise.copy()
+    start = SAMPLE_RATE
+    mixed[start:start + len(words)] += words
+    info = Utterance()
+    res = listen(ArraySource(np.clip(mixed, -32768, 32767)), recorder, timeout_s=5, info=info)
+    assert res is not None and info.ended_by == "silence" and 0.95 <= info.started_at_s <= 1.4
+
+
+def test_end_of_file_without_speech_is_silence(recorder):
+    assert listen(ArraySource(silence(1.0)), recorder, timeout_s=8.0) is None
+
+
+def test_long_speech_is_cut_at_the_maximum(audio_dir, recorder):
+    long = np.concatenate([speech(audio_dir)] * 4)
+    info = Utterance()
+    listen(ArraySource(np.concatenate([silence(0.5), long, silence(1.0)])), recorder,
+           max_utterance_s=2.0, timeout_s=5, info=info)
+    assert info.ended_by == "max_length"
+    assert len(recorder.audio) / 2 / SAMPLE_RATE == pytest.approx(2.0, abs=0.05)
+
+
+def test_answer_running_to_the_end_of_the_file(audio_dir, recorder):
+    words = speech(audio_dir)
+    info = Utterance()
+    listen(ArraySource(np.concatenate([silence(0.5), words])), recorder, timeout_s=5, info=info)
+    assert info.ended_by == "end_of_audio"
+
+
+def test_config_defaults_are_short_and_overridable():
+    cfg = EndpointConfig()
+    assert cfg.trailing_silence_ms <= 800 and cfg.timeout_s > 0 and cfg.max_utterance_s > 5
+
+
+@pytest.mark.speech
+def test_wav_file_through_listen_and_real_pocketsphinx(audio_dir, tmp_path):
+    """The JSON-lines {"audio": PATH} path: a 44.1 kHz stereo WAV, endpointed, then recognized."""
+    from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
+    clip = Clip("I'm not sure", "flite:rms", pad_s=0.6)
+    src16 = speechgen.synthesize_all([clip], audio_dir)[clip]
+    wav = tmp_path / "answer.wav"
+    subprocess.run(["sox", str(src16), "-r", "44100", "-c", "2", str(wav)], check=True)
+    rec = PocketSphinxRecognizer()
+    rec.set_grammar(["yes", "no", "i'm not sure", "i don't know", "repeat", "i can't breathe"])
+    res = listen(WavFileSource(wav), rec)
+    assert res is not None and res.understood and res.text == "i'm not sure"

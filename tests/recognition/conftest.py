@@ -1,0 +1,39 @@
+"""Fixtures for recognizer tests: speech synthesized at test time, models loaded once per session."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "audio"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import speechgen  # noqa: E402
+
+from recognition_phrases import GRAMMAR  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def need_tools():
+    missing = speechgen.missing_tools()
+    if missing:
+        pytest.skip(f"speech synthesis needs {', '.join(missing)} (install flite, espeak-ng and sox)")
+
+
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("speech")
+
+
+@pytest.fixture(scope="session")
+def sphinx():
+    from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
+    return PocketSphinxRecognizer()
+
+
+@pytest.fixture()
+def ps(sphinx):
+    """The session's PocketSphinx recognizer with the test grammar set (tests may change it)."""
+    sphinx.set_grammar(GRAMMAR)
+    return sphinx

