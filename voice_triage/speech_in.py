@@ -44,6 +44,10 @@ class Ears:
             self.grammar_key = key
 
 
+CONFIRM_BELOW = {"pocketsphinx": 0.35}
+"""Per engine: answers heard with less confidence than this are confirmed ("did I hear you right?")."""
+
+
 def build_ears(asr: str = "auto", vosk_model: str | None = None) -> Ears:
     from voice_triage.recognition import build_recognizer
 
@@ -70,6 +74,8 @@ def recognize_file(path: str, session: Session, settings, state: dict) -> Turn:
         ears = state["ears"] = build_ears(settings.asr, settings.vosk_model)
         print(f"voice-triage: {ears.why}", file=sys.stderr, flush=True)
     source = WavFileSource(path)
+    if session.confirm_below is None:
+        session.confirm_below = CONFIRM_BELOW.get(ears.recognizer.engine)
     ears.tune(session)
     result = listen(source, ears.recognizer, trailing_silence_ms=settings.trailing_silence_ms,
                     timeout_s=settings.listen_timeout_s, on_partial=lambda text: session.emergency_in(text) is not None)

@@ -309,3 +309,28 @@ def test_skip_at_a_pattern_question_records_unsure():
     q = t.listen["question"]
     t = s.hear("skip")
     assert s.answers[q] == "unsure"
+
+
+def test_an_emergency_heard_without_confidence_is_confirmed_at_once():
+    s = Session(C, confirm_below=0.35)
+    s.start()
+    s.hear("yes")
+    s.hear("it hurts")
+    t = s.hear("no")
+    t = s.hear("i have chest pain", confidence=0.25)
+    assert t.emergency is None
+    assert t.listen == {"event": "listen", "question": "confirm", "state": "screening", "feature": "chest_pain",
+                        "value": "yes"}
+    t = s.hear("no")
+    assert t.listen["question"] == "breathlessness"  # back to the question it was at
+    t = s.hear("i have chest pain", confidence=0.3)
+    t = s.hear("yes")
+    assert t.emergency["reason"] == "chest_pain" and t.end["disposition"] == "emergency"
+
+
+def test_an_emergency_heard_clearly_fires_without_asking():
+    s = Session(C, confirm_below=0.35)
+    s.start()
+    s.hear("yes")
+    t = s.hear("I can't breathe", confidence=0.9)
+    assert t.events[0]["event"] == "emergency"

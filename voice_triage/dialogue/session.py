@@ -83,6 +83,8 @@ class Session:
         self.confirming: tuple[str, str] | None = None
         """(feature, value) being confirmed."""
         self.confirm_origin = ""
+        self.confirm_return = ""
+        """The question to ask again when a heard answer is not confirmed."""
         """Why: "heard" (a low-confidence answer to the question) or "mention" (a red flag heard out of turn)."""
         self.retried: set[str] = set()
         self.history: list[_Snapshot] = []
@@ -125,6 +127,13 @@ class Session:
         if meaning.is_answer and self.question in self.content.features:
             heard.update(feature=self.question, value=meaning.intent)
         if meaning.intent == EMERGENCY:
+            if self._doubtful(confidence) and not self.confirming:
+                # heard, but not clearly: ask at once rather than raise a false alarm or miss one
+                self._emit(heard)
+                self.confirming, self.confirm_origin, self.confirm_return = (meaning.reason, "yes"), "heard", \
+                    self.question
+                self._ask("confirm")
+                return self._turn
             self._emergency(meaning.reason or "chest_pain", text, meaning)
             return self._turn
         self._emit(heard)
@@ -214,9 +223,10 @@ class Session:
             return
         # a yes/no question about a feature
         if intent in ("yes", "no", "unsure"):
-            if self.confirm_below is not None and confidence is not None and confidence < self.confirm_below:
+            if self._doubtful(confidence):
                 self._learn(meaning.features, skip=self.question)
-                self.confirming, self.confirm_origin = (self.question, intent), "heard"
+                self.confirming, self.confirm_origin, self.confirm_return = (self.question, intent), "heard", \
+                    self.question
                 self._ask("confirm")
                 return
             self._learn(meaning.features, skip=self.question)
@@ -232,6 +242,9 @@ class Session:
             self._next() if self.confirming else self._ask(self.question)
             return
         self._failed()
+
+    def _doubtful(self, confidence: float | None) -> bool:
+        return self.confirm_below is not None and confidence is not None and confidence < self.confirm_below
 
     def _answer(self, feature: str, value: str) -> None:
         content = self.content
@@ -263,7 +276,7 @@ class Session:
             if self.confirm_origin == "mention":
                 self._next()  # a red flag heard out of turn and not confirmed: the earlier "no" stands
             else:
-                self._ask(feature, simpler=True)
+                self._ask(self.confirm_return or feature, simpler=True)
         else:
             self._failed()
 

@@ -59,6 +59,11 @@ def locate_vosk_model(explicit: str | None = None, dirs: list[Path] | None = Non
     return None, f"no English Vosk model in {searched}"
 
 
+CONFIRM_FLOOR = 0.2
+"""PocketSphinx: answers whose check against free decoding scores between this and the cut-off come
+back with their low confidence, for the dialogue to confirm, rather than as not understood."""
+
+
 def build_recognizer(asr: str = "auto", vosk_model: str | None = None,
                      dirs: list[Path] | None = None) -> tuple[Recognizer, str]:
     """Build the recognizer `asr` asks for; returns it and one line saying which engine and why.
@@ -71,7 +76,7 @@ def build_recognizer(asr: str = "auto", vosk_model: str | None = None,
         raise ModelError(f"Unknown speech recognizer {asr!r}; choose one of {', '.join(ASR_CHOICES)}.")
     if asr == "pocketsphinx":
         from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
-        return PocketSphinxRecognizer(), "pocketsphinx (asked for with --asr pocketsphinx)"
+        return PocketSphinxRecognizer(confirm_floor=CONFIRM_FLOOR), "pocketsphinx (asked for with --asr pocketsphinx)"
     path, why = locate_vosk_model(vosk_model, dirs)
     if asr == "vosk":
         if path is None:
@@ -90,4 +95,4 @@ def build_recognizer(asr: str = "auto", vosk_model: str | None = None,
             log.warning("Skipping the Vosk model in %s: %s", path, exc)
             why = f"the Vosk model in {path} is unusable"
     from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
-    return PocketSphinxRecognizer(), f"pocketsphinx (embedded default; {why})"
+    return PocketSphinxRecognizer(confirm_floor=CONFIRM_FLOOR), f"pocketsphinx (embedded default; {why})"

@@ -88,7 +88,8 @@ class PocketSphinxRecognizer:
     engine = ENGINE
 
     def __init__(self, garbage_weight: float | None = DEFAULT_GARBAGE_WEIGHT, snap_cutoff: float = 0.6,
-                 verify_cutoff: float = DEFAULT_VERIFY_CUTOFF, verify: bool = True, **decoder_options) -> None:
+                 verify_cutoff: float = DEFAULT_VERIFY_CUTOFF, verify: bool = True,
+                 confirm_floor: float | None = None, **decoder_options) -> None:
         try:
             from pocketsphinx import Decoder
         except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -107,6 +108,9 @@ class PocketSphinxRecognizer:
         """Seconds it took to load the acoustic model and dictionary."""
         self._garbage_weight = garbage_weight
         self._verify_cutoff = verify_cutoff
+        self._confirm_floor = confirm_floor
+        """Between this and verify_cutoff a phrase is returned with its low confidence (the dialogue
+        asks "did I hear you right?") instead of being rejected; None rejects everything below the cut-off."""
         self._verify = verify
         self._snap_cutoff = snap_cutoff
         self._garbage_added: set[str] = set()
@@ -263,6 +267,9 @@ class PocketSphinxRecognizer:
         if not result.understood or self._search == "free" or not self._verify:
             return result
         score, free = self.verify(bytes(audio), result.text)
+        if score < self._verify_cutoff and self._confirm_floor is not None and score >= self._confirm_floor:
+            return Recognition(text=result.text, confidence=round(score, 3), understood=True, engine=ENGINE,
+                               heard=result.heard)
         if score < self._verify_cutoff:
             log.debug("pocketsphinx: %r rejected, free decoding heard %r (%.2f)", result.text, free, score)
             return Recognition.not_understood(ENGINE, heard=f"{UNKNOWN} ({free})")
