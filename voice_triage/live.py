@@ -194,7 +194,7 @@ def _listen_once(session: Session, ears: Ears, source_factory: SourceFactory, li
     ears.tune(session)
     record({"event": "_listening", "question": listen_event.get("question"), "at": time.monotonic()})
     with source_factory(listen_event) as source:
-        result = listen(source, ears.recognizer, on_partial=on_partial)
+        result = listen(source, ears, on_partial=on_partial)
     record({"event": "_heard", "text": getattr(result, "text", None), "partial": bool(alarm),
             "at": time.monotonic()})
     if alarm:

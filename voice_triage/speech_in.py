@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+import re
+from typing import Any, Callable, Iterable
 
 from voice_triage.dialogue.session import Session, Turn
 
@@ -23,7 +24,12 @@ def grammar_for(session: Session) -> list[str] | None:
 
 @dataclass
 class Ears:
-    """A recognizer kept for a whole session, with the grammar it was last given."""
+    """A recognizer kept for a whole session, with the grammar it was last given.
+
+    It is itself a Recognizer (pass it to `listen`): at the open question it decodes freely, then
+    decodes the same audio once more with the emergency phrases' grammar, so an emergency said in
+    answer to "tell me about the pain" is caught with the accuracy of a grammar, not of free decoding.
+    """
 
     recognizer: Any
     """The Recognizer (voice_triage.recognition)."""
@@ -31,17 +37,54 @@ class Ears:
     """Which engine was chosen and why, said once."""
     grammar_key: tuple | None = field(default=None)
     """The phrases currently compiled into the recognizer (None: not set yet)."""
+    recheck: list[str] | None = field(default=None)
+    """At the open question: the grammar for the second, emergency-only decoding."""
+    is_emergency: Callable[[str], Any] | None = field(default=None)
+    """The session's emergency check."""
+
+    @property
+    def engine(self) -> str:
+        return self.recognizer.engine
+
+    def set_grammar(self, phrases):
+        key = ("free",) if phrases is None else tuple(phrases)
+        if key == self.grammar_key:
+            return []
+        missing = self.recognizer.set_grammar(phrases)
+        if missing:
+            log.warning("words not in the %s model, left out of the grammar: %s", self.recognizer.engine,
+                        ", ".join(sorted(missing)[:20]))
+        self.grammar_key = key
+        return missing
+
+    def missing_words(self) -> list[str]:
+        return self.recognizer.missing_words()
 
     def tune(self, session: Session) -> None:
         """Give the recognizer the grammar of the session's current question (only when it changed)."""
         phrases = grammar_for(session)
-        key = ("free",) if phrases is None else tuple(phrases)
-        if key != self.grammar_key:
-            missing = self.recognizer.set_grammar(phrases)
-            if missing:
-                log.warning("words not in the %s model, left out of the grammar: %s", self.recognizer.engine,
-                            ", ".join(sorted(missing)[:20]))
-            self.grammar_key = key
+        self.recheck = list(session.content.emergency.phrases) if phrases is None else None
+        self.is_emergency = session.emergency_in
+        self.set_grammar(phrases)
+
+    def recognize(self, chunks: Iterable[bytes], on_partial=None):
+        if self.recheck is None or self.is_emergency is None:
+            return self.recognizer.recognize(chunks, on_partial=on_partial)
+        audio: list[bytes] = []
+
+        def tee():
+            for chunk in chunks:
+                audio.append(chunk)
+                yield chunk
+
+        first = self.recognizer.recognize(tee(), on_partial=on_partial)
+        if first.partial or (first.understood and self.is_emergency(first.text)) or not audio:
+            return first
+        self.set_grammar(self.recheck)
+        second = self.recognizer.recognize(iter(audio))
+        if second.understood and self.is_emergency(second.text):
+            return second
+        return first
 
 
 CONFIRM_BELOW = {"pocketsphinx": 0.35}
@@ -55,12 +98,23 @@ def build_ears(asr: str = "auto", vosk_model: str | None = None) -> Ears:
     return Ears(recognizer, why)
 
 
+FREE_TEXT = re.compile(r"^\[unk\] \((.*)\)$")
+"""How PocketSphinx reports what free decoding heard when the grammar's phrase was rejected."""
+FREE_TEXT_CONFIDENCE = 0.2
+"""An answer found only by free decoding ("yeah" for a grammar's "yes") is taken this sure: confirmed."""
+
+
 def turn_from(session: Session, result) -> Turn:
     """The session's reply to a recognition result (None: silence)."""
     if result is None:
         return session.silence()
     if result.understood and result.text:
         return session.hear(result.text, confidence=result.confidence)
+    free = FREE_TEXT.match(result.heard or "")
+    if free and session.question not in ("open",):
+        meaning = session.interpreter.interpret(free.group(1), session.question)
+        if meaning.is_answer:
+            return session.hear(free.group(1), confidence=FREE_TEXT_CONFIDENCE)
     return session.not_understood(heard=result.heard or result.text)
 
 
@@ -77,6 +131,6 @@ def recognize_file(path: str, session: Session, settings, state: dict) -> Turn:
     if session.confirm_below is None:
         session.confirm_below = CONFIRM_BELOW.get(ears.recognizer.engine)
     ears.tune(session)
-    result = listen(source, ears.recognizer, trailing_silence_ms=settings.trailing_silence_ms,
+    result = listen(source, ears, trailing_silence_ms=settings.trailing_silence_ms,
                     timeout_s=settings.listen_timeout_s, on_partial=lambda text: session.emergency_in(text) is not None)
     return turn_from(session, result)

@@ -334,3 +334,19 @@ def test_an_emergency_heard_clearly_fires_without_asking():
     s.hear("yes")
     t = s.hear("I can't breathe", confidence=0.9)
     assert t.events[0]["event"] == "emergency"
+
+
+def test_at_the_open_question_speech_not_understood_moves_on():
+    # a recognizer that could not make out a free description must not trap the person at "tell me"
+    s = Session(C)
+    s.start()
+    s.hear("yes")
+    t = s.not_understood(heard="[unk]")
+    assert t.listen["question"] == "chest_pain"
+
+
+def test_a_doubtful_no_at_consent_is_asked_again():
+    s = Session(C, confirm_below=0.35)
+    s.start()
+    t = s.hear("no", confidence=0.2)
+    assert not s.ended and t.listen["question"] == "consent"

@@ -171,6 +171,13 @@ class Session:
                 self._emergency(reason, heard, Meaning(EMERGENCY, heard, reason))
                 return self._turn
         self._emit({"event": "heard", "text": heard, "intent": NOT_UNDERSTOOD})
+        if self.state == "open":
+            # something was said in answer to "tell me about the pain": go on rather than ask again
+            self.silences = 0
+            self._say("acknowledge_free_speech")
+            self.describe()
+            self._next()
+            return self._turn
         self._failed()
         return self._turn
 
@@ -205,7 +212,7 @@ class Session:
             if intent == "yes":
                 self.begin()
                 self._ask("open")
-            elif intent == "no":
+            elif intent == "no" and not self._doubtful(confidence):
                 self._say("consent_declined")
                 self._finish_incomplete()
             else:

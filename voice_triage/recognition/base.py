@@ -110,3 +110,22 @@ def snap(words: Sequence[str], phrases: dict[str, str], cutoff: float) -> tuple[
     if best is None or best[1] < cutoff:
         return None
     return best
+
+
+def early_result(engine: str, tokens: Sequence[str], phrases: dict[str, str], snap_cutoff: float) -> Recognition:
+    """The result of decoding stopped on a partial hypothesis (shared by both engines).
+
+    With no grammar (free decoding) the partial text is the result; with one, the partial is snapped
+    to the nearest grammar phrase above `snap_cutoff`, else it is not understood.
+    """
+    heard = " ".join(tokens)
+    clean = [w for w in tokens if w != UNKNOWN]
+    if not phrases:
+        text = " ".join(clean)
+        return Recognition(text=text, confidence=1.0 if text else 0.0, understood=bool(text), engine=engine,
+                           heard=heard, partial=True)
+    hit = snap(clean, phrases, snap_cutoff)
+    if hit is None:
+        return Recognition.not_understood(engine, heard=heard, partial=True)
+    return Recognition(text=hit[0], confidence=round(hit[1], 3), understood=True, engine=engine,
+                       heard=heard, partial=True)

@@ -19,6 +19,7 @@ from voice_triage.recognition.base import (
     UNKNOWN,
     PartialCallback,
     Recognition,
+    early_result,
     normalise_phrase,
     snap,
     word_similarity,
@@ -307,17 +308,7 @@ class PocketSphinxRecognizer:
         return phone_similarity(self._phones(free.split()), self._phones(spelled)), free
 
     def _early(self, words: list[str]) -> Recognition:
-        heard = " ".join(words)
-        clean = [w for w in words if w != UNKNOWN]
-        if not self._phrases:  # free decoding: the partial text is the result
-            text = " ".join(clean)
-            return Recognition(text=text, confidence=1.0 if text else 0.0, understood=bool(text), engine=ENGINE,
-                               heard=heard, partial=True)
-        hit = snap(clean, self._phrases, self._snap_cutoff)
-        if hit is None:
-            return Recognition.not_understood(ENGINE, heard=heard, partial=True)
-        return Recognition(text=hit[0], confidence=round(hit[1], 3), understood=True, engine=ENGINE,
-                           heard=heard, partial=True)
+        return early_result(ENGINE, words, self._phrases, self._snap_cutoff)
 
     def _final(self, words: list[str]) -> Recognition:
         heard = " ".join(words)

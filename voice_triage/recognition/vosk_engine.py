@@ -14,6 +14,7 @@ from voice_triage.recognition.base import (
     UNKNOWN,
     PartialCallback,
     Recognition,
+    early_result,
     normalise_phrase,
     snap,
     word_variants,
@@ -169,17 +170,7 @@ class VoskRecognizer:
         return self._final(words)
 
     def _early(self, tokens: list[str]) -> Recognition:
-        clean = [w for w in tokens if w != UNKNOWN]
-        heard = " ".join(tokens)
-        if not self._phrases:  # free decoding: the partial text is the result
-            text = " ".join(clean)
-            return Recognition(text=text, confidence=1.0 if text else 0.0, understood=bool(text), engine=ENGINE,
-                               heard=heard, partial=True)
-        hit = snap(clean, self._phrases, self._snap_cutoff)
-        if hit is None:
-            return Recognition.not_understood(ENGINE, heard=heard, partial=True)
-        return Recognition(text=hit[0], confidence=round(hit[1], 3), understood=True, engine=ENGINE,
-                           heard=heard, partial=True)
+        return early_result(ENGINE, tokens, self._phrases, self._snap_cutoff)
 
     def _final(self, words: list[dict]) -> Recognition:
         tokens = [w["word"] for w in words]
