@@ -169,8 +169,15 @@ def _run_voice(settings: Settings) -> int:
     from voice_triage.live import open_speech_in, run_live
     from voice_triage.speech.output import open_speech_output
 
+    from voice_triage.speech_in import CONFIRM_BELOW
+
     ears = open_speech_in(settings.asr, settings.vosk_model, settings.input_device, settings.trailing_silence_ms,
                           settings.listen_timeout_s)
+    confirm_below = settings.confirm_below if settings.confirm_below is not None \
+        else CONFIRM_BELOW.get(ears.recognizer.engine)
+
+    def new_session() -> Session:  # noqa: F811 - the live session confirms doubtful answers
+        return Session(confirm_below=confirm_below)
     captions.notice(f"speech recognition: {ears.why}")
     speech = open_speech_output(voice, output_device=settings.output_device, captions=captions)
     try:

@@ -41,6 +41,8 @@ class Ears:
     """At the open question: the grammar for the second, emergency-only decoding."""
     is_emergency: Callable[[str], Any] | None = field(default=None)
     """The session's emergency check."""
+    sure_above: float = 0.0
+    """The second decoding counts only when it is at least this sure."""
 
     @property
     def engine(self) -> str:
@@ -63,7 +65,8 @@ class Ears:
     def tune(self, session: Session) -> None:
         """Give the recognizer the grammar of the session's current question (only when it changed)."""
         phrases = grammar_for(session)
-        self.recheck = list(session.content.emergency.phrases) if phrases is None else None
+        self.recheck = session.content.emergency.phrases if phrases is None else None
+        self.sure_above = session.confirm_below or 0.0
         self.is_emergency = session.emergency_in
         self.set_grammar(phrases)
 
@@ -80,9 +83,9 @@ class Ears:
         first = self.recognizer.recognize(tee(), on_partial=on_partial)
         if first.partial or (first.understood and self.is_emergency(first.text)) or not audio:
             return first
-        self.set_grammar(self.recheck)
+        self.set_grammar(list(self.recheck))
         second = self.recognizer.recognize(iter(audio))
-        if second.understood and self.is_emergency(second.text):
+        if second.understood and second.confidence >= self.sure_above and self.is_emergency(second.text):
             return second
         return first
 

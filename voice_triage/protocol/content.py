@@ -186,8 +186,17 @@ class EmergencyLexicon:
     """Words that make a named term a mention whatever else is said."""
     clause_breaks: re.Pattern
     """Where an utterance is cut into clauses."""
-    phrases: tuple[str, ...]
-    """Emergency phrases (and denials) for the recognizers' grammars."""
+    mentions: tuple[str, ...]
+    """Emergency phrases for the recognizers' grammars."""
+    denials: tuple[str, ...]
+    """Denials ("no chest pain") for the grammars."""
+    lookalikes: tuple[str, ...]
+    """Leg-pain phrases that sound like emergency phrases, so a grammar has somewhere else to put them."""
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """Everything the grammars hold for the emergency check."""
+        return self.mentions + self.denials + self.lookalikes
 
 
 @dataclass(frozen=True)
@@ -509,13 +518,16 @@ def _emergency(data: Any) -> EmergencyLexicon:
         symptoms[reason] = w.regexes(entry.get("symptoms"), f"reasons.{reason}.symptoms")
         if not terms[reason]:
             raise w.fail(f"reasons.{reason}.terms", "no terms")
-    phrases = data.get("phrases")
-    if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-        raise w.fail("phrases", "expected a list of phrases")
+    lists = []
+    for key in ("phrases", "denials", "lookalikes"):
+        items = data.get(key)
+        if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
+            raise w.fail(key, "expected a list of phrases")
+        lists.append(tuple(items))
     return EmergencyLexicon(
         terms, symptoms, w.regex(data.get("negation"), "negation"), w.regex(data.get("fine"), "fine"),
         w.regex(data.get("fine_also"), "fine_also"), w.regex(data.get("uncertain"), "uncertain"),
-        w.regex(data.get("clause_breaks"), "clause_breaks"), tuple(phrases))
+        w.regex(data.get("clause_breaks"), "clause_breaks"), *lists)
 
 
 def content_from_data(parts: Mapping[str, Any]) -> Content:
