@@ -2,7 +2,7 @@
 question, every command, silence, nonsense and the end of input."""
 import pytest
 
-from voice_triage.dialogue.session import MAX_TURNS, Session
+from voice_triage.dialogue.session import MAX_FAILURES, MAX_TURNS, Session
 from voice_triage.protocol.content import load_content
 
 C = load_content()
@@ -233,7 +233,7 @@ def test_nonsense_says_what_is_accepted_then_gives_up_gracefully():
     s = _to_first_flag()
     t = s.hear("I like turtles")
     assert C.speech["not_understood"] in t.says and t.listen["question"] == "chest_pain"
-    for _ in range(3):
+    for _ in range(MAX_FAILURES - 1):
         t = s.hear("purple elephants")
     assert t.end["disposition"] == "incomplete"
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 STATES = ["consent", "open", "screening", "questions", "ended"]
 MAX_SILENCES = 3
 """Silences in a row after which the session ends."""
-MAX_FAILURES = 4
+MAX_FAILURES = 6
 """Utterances in a row not understood at one question after which the session ends."""
 MAX_TURNS = 120
 """A hard bound on inputs per session, whatever they are."""
