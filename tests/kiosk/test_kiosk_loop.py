@@ -205,6 +205,8 @@ def test_the_session_log_is_off_by_default_and_keeps_no_transcript_unless_asked(
 
 
 def test_not_understood_and_silence_reach_the_session(content):
-    channel, _, records = kiosk([say("hello"), NOISE, NOISE, NOISE, NOISE], content)
+    from voice_triage.dialogue.session import MAX_FAILURES
+
+    channel, _, records = kiosk([say("hello")] + [NOISE] * MAX_FAILURES, content)
     assert content.speech["too_many_failures"] in channel.spoken()
-    assert records[0].turns == 4
+    assert records[0].turns == MAX_FAILURES
