@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
-from typing import Callable, Protocol, TextIO
+from typing import Protocol, TextIO
 
 from voice_triage.dialogue.session import Session, Turn
 from voice_triage.errors import VoiceTriageError
@@ -31,7 +30,7 @@ def write_events(turn: Turn, out: TextIO) -> None:
 
 
 def run_jsonl(session: Session, stdin: TextIO, stdout: TextIO, stderr: TextIO,
-              audio: Callable[[str, Session], Turn] | None = None) -> int:
+              audio: AudioAnswers | None = None) -> int:
     """Run one session; returns the exit status (0 when the session ended, whatever its outcome)."""
     write_events(session.start(), stdout)
     for number, raw in enumerate(stdin, start=1):
@@ -47,7 +46,7 @@ def run_jsonl(session: Session, stdin: TextIO, stdout: TextIO, stderr: TextIO,
 
 
 def _one_line(session: Session, line: str, number: int, stderr: TextIO,
-              audio: Callable[[str, Session], Turn] | None) -> Turn:
+              audio: AudioAnswers | None) -> Turn:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:

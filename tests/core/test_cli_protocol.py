@@ -1,12 +1,10 @@
 """The JSON-lines protocol and text mode, through the real console script in a subprocess."""
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = shutil.which("voice-triage", path=str(Path(sys.executable).parent)) or "voice-triage"

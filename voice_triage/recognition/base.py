@@ -129,3 +129,36 @@ def early_result(engine: str, tokens: Sequence[str], phrases: dict[str, str], sn
         return Recognition.not_understood(engine, heard=heard, partial=True)
     return Recognition(text=hit[0], confidence=round(hit[1], 3), understood=True, engine=engine,
                        heard=heard, partial=True)
+
+
+def spell_phrases(phrases: Sequence[str], spell: Callable[[str], list[str] | None],
+                  model: str) -> tuple[dict[str, str], list[str]]:
+    """Spell each phrase in the model's own words (`spell` gives a word's spelling, or None).
+
+    Returns {spelled phrase: phrase as given} and the words the model does not know. A phrase with
+    an unknown word cannot be recognized: it is left out and named in a warning, never dropped silently.
+    """
+    import logging
+
+    log = logging.getLogger(__name__)
+    table: dict[str, str] = {}
+    missing: list[str] = []
+    for phrase in phrases:
+        norm = normalise_phrase(phrase)
+        if not norm:
+            continue
+        spelled: list[str] = []
+        unknown: list[str] = []
+        for word in norm.split():
+            parts = spell(word)
+            if parts is None:
+                unknown.append(word)
+            else:
+                spelled.extend(parts)
+        if unknown:
+            missing.extend(w for w in unknown if w not in missing)
+            log.warning("%s lacks %s; the phrase %r cannot be recognized", model,
+                        ", ".join(repr(w) for w in unknown), phrase)
+            continue
+        table.setdefault(" ".join(spelled), phrase)
+    return table, missing

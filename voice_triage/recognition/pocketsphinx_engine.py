@@ -20,6 +20,7 @@ from voice_triage.recognition.base import (
     PartialCallback,
     Recognition,
     early_result,
+    spell_phrases,
     normalise_phrase,
     snap,
     word_similarity,
@@ -145,26 +146,7 @@ class PocketSphinxRecognizer:
             self._phrases, self._missing, self._search = {}, [], "free"
             self._decoder.activate_search("free")
             return []
-        table: dict[str, str] = {}
-        missing: list[str] = []
-        for phrase in phrases:
-            norm = normalise_phrase(phrase)
-            if not norm:
-                continue
-            spelled: list[str] = []
-            unknown = []
-            for word in norm.split():
-                parts = self._spell(word)
-                if parts is None:
-                    unknown.append(word)
-                else:
-                    spelled.extend(parts)
-            if unknown:
-                missing.extend(w for w in unknown if w not in missing)
-                log.warning("PocketSphinx's dictionary lacks %s; the phrase %r cannot be recognized",
-                            ", ".join(repr(w) for w in unknown), phrase)
-                continue
-            table.setdefault(" ".join(spelled), phrase)
+        table, missing = spell_phrases(phrases, self._spell, "PocketSphinx's dictionary")
         if not table:
             raise ModelError("None of the grammar phrases can be recognized by PocketSphinx "
                              f"(unknown words: {', '.join(missing) or 'none'}); check the phrase list.")

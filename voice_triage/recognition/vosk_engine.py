@@ -15,7 +15,7 @@ from voice_triage.recognition.base import (
     PartialCallback,
     Recognition,
     early_result,
-    normalise_phrase,
+    spell_phrases,
     snap,
     word_variants,
 )
@@ -105,25 +105,11 @@ class VoskRecognizer:
         if phrases is None:
             self._phrases, self._missing, self._grammar_json = {}, [], None
             return []
-        table: dict[str, str] = {}
-        missing: list[str] = []
-        for phrase in phrases:
-            norm = normalise_phrase(phrase)
-            if not norm:
-                continue
-            spelled, unknown = [], []
-            for word in norm.split():
-                variant = next((v for v in word_variants(word) if all(self.knows(p) for p in v.split())), None)
-                if variant is None:
-                    unknown.append(word)
-                else:
-                    spelled.extend(variant.split())
-            if unknown:
-                missing.extend(w for w in unknown if w not in missing)
-                log.warning("The Vosk model lacks %s; the phrase %r cannot be recognized",
-                            ", ".join(repr(w) for w in unknown), phrase)
-                continue
-            table.setdefault(" ".join(spelled), phrase)
+        def spell(word: str) -> list[str] | None:
+            variant = next((v for v in word_variants(word) if all(self.knows(p) for p in v.split())), None)
+            return None if variant is None else variant.split()
+
+        table, missing = spell_phrases(phrases, spell, "The Vosk model")
         if not table:
             raise ModelError("None of the grammar phrases can be recognized by the Vosk model "
                              f"(unknown words: {', '.join(missing) or 'none'}); is it a model of the right language?")
