@@ -152,10 +152,6 @@ def _run_voice(settings: Settings) -> int:
 
     voice = _voice_settings(settings)
     captions = Captions(sys.stderr, "large" if settings.captions else "off")
-
-    def new_session() -> Session:
-        return Session(confirm_below=settings.confirm_below)
-
     if settings.command == "demo":
         import functools
 
@@ -165,23 +161,22 @@ def _run_voice(settings: Settings) -> int:
         listen = functools.partial(endpoint.listen, trailing_silence_ms=settings.trailing_silence_ms,
                                    timeout_s=settings.listen_timeout_s)
         return run_demo(settings.persona, settings.out, settings=voice, captions=captions, asr=settings.asr,
-                        vosk_model=settings.vosk_model, listen=listen, session_factory=new_session)
+                        vosk_model=settings.vosk_model, listen=listen,
+                        session_factory=lambda: Session(confirm_below=settings.confirm_below))
     from voice_triage.live import open_speech_in, run_live
     from voice_triage.speech.output import open_speech_output
-
     from voice_triage.speech_in import CONFIRM_BELOW
 
     ears = open_speech_in(settings.asr, settings.vosk_model, settings.input_device, settings.trailing_silence_ms,
                           settings.listen_timeout_s)
+    # the live session confirms answers the recognizer was not sure of
     confirm_below = settings.confirm_below if settings.confirm_below is not None \
         else CONFIRM_BELOW.get(ears.recognizer.engine)
-
-    def new_session() -> Session:  # noqa: F811 - the live session confirms doubtful answers
-        return Session(confirm_below=confirm_below)
     captions.notice(f"speech recognition: {ears.why}")
     speech = open_speech_output(voice, output_device=settings.output_device, captions=captions)
     try:
-        return run_live(new_session, ears.recognizer, ears.source_factory, speech, listen=ears.listen).exit_code
+        return run_live(lambda: Session(confirm_below=confirm_below), ears.recognizer, ears.source_factory, speech,
+                        listen=ears.listen).exit_code
     finally:
         speech.close()
 

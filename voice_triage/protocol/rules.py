@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from voice_triage.protocol.content import Content, Disposition, Pattern
+from voice_triage.protocol.content import Content, Disposition, DispositionRule, Pattern
 
 Answers = Mapping[str, str]
 
@@ -35,27 +35,19 @@ def ranked(content: Content, answers: Answers) -> list[str]:
     return [pid for s, _, pid in sorted(scored, reverse=True) if s >= content.patterns[pid].threshold]
 
 
-def disposition(content: Content, answers: Answers) -> Disposition:
-    """The disposition of the first rule that holds."""
-    supported = {content.patterns[pid].disposition for pid in ranked(content, answers)}
-    for rule in content.rules:
-        if rule.always:
-            return rule.then
-        if rule.features and any(answers.get(f) in rule.answers for f in rule.features):
-            return rule.then
-        if rule.supported is not None and rule.supported in supported:
-            return rule.then
-    return Disposition.SEE_DOCTOR  # unreachable: the last rule always holds (checked on load)
-
-
-def fired_rule(content: Content, answers: Answers):
-    """The disposition rule that decides, for explanations and tests."""
+def fired_rule(content: Content, answers: Answers) -> DispositionRule:
+    """The disposition rule that decides: the first that holds (the last one always does; checked on load)."""
     supported = {content.patterns[pid].disposition for pid in ranked(content, answers)}
     for rule in content.rules:
         if rule.always or (rule.features and any(answers.get(f) in rule.answers for f in rule.features)) \
                 or (rule.supported is not None and rule.supported in supported):
             return rule
     return content.rules[-1]
+
+
+def disposition(content: Content, answers: Answers) -> Disposition:
+    """The disposition of the first rule that holds."""
+    return fired_rule(content, answers).then
 
 
 def _possible(content: Content, answers: Answers, open_features: list[str]) -> dict[str, tuple[float, float]]:
