@@ -186,7 +186,7 @@ def _listen_once(session: Session, ears: Ears, source_factory: SourceFactory, li
 
     def on_partial(text: str) -> bool:
         """True stops decoding: an emergency must not wait for the end of a long sentence."""
-        if options.partial_emergency and text and session.emergency_in(text):
+        if options.partial_emergency and text and session.emergency_in_partial(text):
             alarm.append(text)
             return True
         return False

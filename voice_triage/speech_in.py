@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import dataclasses
 from dataclasses import dataclass, field
 import re
 from typing import Any, Callable, Iterable
@@ -43,16 +44,19 @@ class Ears:
     """The session's emergency check."""
     sure_above: float = 0.0
     """The second decoding counts only when it is at least this sure."""
+    mentions: Callable[[str], bool] = field(default=lambda text: False)
+    """Whether free text names chest or breathing at all (even denied): the cross-check of an emergency."""
 
     @property
     def engine(self) -> str:
-        return self.recognizer.engine
+        return getattr(self.recognizer, "engine", "")
 
-    def set_grammar(self, phrases):
+    def set_grammar(self, phrases, thorough: bool = False):
         key = ("free",) if phrases is None else tuple(phrases)
         if key == self.grammar_key:
             return []
-        missing = self.recognizer.set_grammar(phrases)
+        missing = (self.recognizer.set_grammar(phrases, thorough=True) if thorough and self.engine == "pocketsphinx"
+                   else self.recognizer.set_grammar(phrases))
         if missing:
             log.warning("words not in the %s model, left out of the grammar: %s", self.recognizer.engine,
                         ", ".join(sorted(missing)[:20]))
@@ -64,15 +68,24 @@ class Ears:
 
     def tune(self, session: Session) -> None:
         """Give the recognizer the grammar of the session's current question (only when it changed)."""
+        if session.confirm_below is None:
+            # doubtful answers and faint emergencies are asked back in every voice mode (live, demo, files)
+            session.confirm_below = CONFIRM_BELOW.get(getattr(self.recognizer, "engine", ""))
         phrases = grammar_for(session)
         self.recheck = session.content.emergency.phrases if phrases is None else None
         self.sure_above = session.confirm_below or 0.0
         self.is_emergency = session.emergency_in
+        self.mentions = session.names_emergency_terms
         self.set_grammar(phrases)
+
+    def phrase_complete(self) -> bool:
+        """Whether the utterance so far is a whole phrase of the grammar (never at the open question)."""
+        check = getattr(self.recognizer, "phrase_complete", None)
+        return self.recheck is None and check is not None and check()
 
     def recognize(self, chunks: Iterable[bytes], on_partial=None):
         if self.recheck is None or self.is_emergency is None:
-            return self.recognizer.recognize(chunks, on_partial=on_partial)
+            return self._cross_checked(self.recognizer.recognize(chunks, on_partial=on_partial))
         audio: list[bytes] = []
 
         def tee():
@@ -81,15 +94,42 @@ class Ears:
                 yield chunk
 
         first = self.recognizer.recognize(tee(), on_partial=on_partial)
-        if first.partial or (first.understood and self.is_emergency(first.text)) or not audio:
+        if first.partial or not audio:
             return first
-        self.set_grammar(list(self.recheck))
-        second = self.recognizer.recognize(iter(audio))
+        alarmed = first.understood and self.is_emergency(first.text)
+        self.set_grammar(list(self.recheck), thorough=True)
+        within = hasattr(self.recognizer, "verify_within")
+        if within:
+            self.recognizer.verify_within = True  # the phrase is usually part of a longer sentence
+        try:
+            second = self._cross_checked(self.recognizer.recognize(iter(audio)))
+        finally:
+            if within:
+                self.recognizer.verify_within = False
         if second.understood and second.confidence >= self.sure_above and self.is_emergency(second.text):
             return second
+        if alarmed and second.understood and second.confidence >= self.sure_above and self.mentions(second.text):
+            # free decoding heard an emergency ("my breathing is signed") where the emergency grammar clearly
+            # heard a denial ("my breathing is fine"): ask back rather than raise the alarm or drop it
+            return dataclasses.replace(first, confidence=round(max(self.sure_above - 0.01, 0.0), 3))
         return first
 
+    def _cross_checked(self, result):
+        """An emergency phrase from the grammar raises the alarm at once only when it is heard clearly
+        (EMERGENCY_SURE) or free decoding of the same audio also hears chest or breathing words; otherwise
+        it comes back just below `sure_above`, so the dialogue asks "did you say ...?". Measured: "I had toast
+        for breakfast" came out of the grammar as "i have chest pain" with a verification score of 0.2-0.4."""
+        second = getattr(result, "second_opinion", None)
+        if (second is None or not result.understood or result.partial or self.is_emergency is None
+                or self.sure_above <= 0
+                or result.confidence >= EMERGENCY_SURE or not self.is_emergency(result.text)
+                or self.mentions(second)):
+            return result
+        return dataclasses.replace(result, confidence=min(result.confidence, round(self.sure_above - 0.01, 3)))
 
+
+EMERGENCY_SURE = 0.5
+"""Verification score above which a grammar's emergency phrase stands without the free decoding's support."""
 CONFIRM_BELOW = {"pocketsphinx": 0.35}
 """Per engine: answers heard with less confidence than this are confirmed ("did I hear you right?")."""
 
@@ -135,5 +175,5 @@ def recognize_file(path: str, session: Session, settings, state: dict) -> Turn:
         session.confirm_below = CONFIRM_BELOW.get(ears.recognizer.engine)
     ears.tune(session)
     result = listen(source, ears, trailing_silence_ms=settings.trailing_silence_ms,
-                    timeout_s=settings.listen_timeout_s, on_partial=lambda text: session.emergency_in(text) is not None)
+                    timeout_s=settings.listen_timeout_s, on_partial=lambda text: session.emergency_in_partial(text) is not None)
     return turn_from(session, result)

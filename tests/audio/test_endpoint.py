@@ -124,3 +124,42 @@ def test_wav_file_through_listen_and_real_pocketsphinx(audio_dir, tmp_path):
     rec.set_grammar(["yes", "no", "i'm not sure", "i don't know", "repeat", "i can't breathe"])
     res = listen(WavFileSource(wav), rec)
     assert res is not None and res.understood and res.text == "i'm not sure"
+
+
+def test_a_whole_phrase_ends_the_answer_after_a_shorter_pause(audio_dir, recorder):
+    """A recognizer that already holds a whole grammar phrase ends the answer after complete_silence_ms."""
+    words = speech(audio_dir, "no")
+    lengths, endings, asked = {}, {}, []
+    for complete in (True, False):
+        def phrase_complete(answer=complete):
+            asked.append(answer)
+            return answer
+
+        recorder.phrase_complete = phrase_complete
+        info = Utterance()
+        listen(ArraySource(np.concatenate([silence(0.5), words, silence(3.0)])), recorder, trailing_silence_ms=600,
+               info=info)
+        lengths[complete], endings[complete] = len(recorder.audio) / 2 / SAMPLE_RATE, info.ended_by
+    assert endings == {True: "complete", False: "silence"}
+    assert 0.25 <= lengths[False] - lengths[True] <= 0.35  # 600 ms against 300 ms of trailing silence
+    assert asked == [True, False], "asked once per pause, not at every frame"
+
+
+@pytest.mark.speech
+def test_pocketsphinx_says_when_it_holds_a_whole_phrase(audio_dir):
+    from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
+
+    rec = PocketSphinxRecognizer()
+    rec.set_grammar(["no", "no it does not", "i can't breathe", "repeat"])
+    for text, whole in (("no", True), ("I can't", False)):
+        clip = Clip(text, "flite:slt", pad_s=0.3)
+        audio = speechgen.pcm(speechgen.synthesize_all([clip], audio_dir)[clip])
+        seen = []
+
+        def chunks():
+            for i in range(0, len(audio), 3200):
+                yield audio[i:i + 3200]
+            seen.append(rec.phrase_complete())
+
+        rec.recognize(chunks())
+        assert seen == [whole], text

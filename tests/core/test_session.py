@@ -350,3 +350,33 @@ def test_a_doubtful_no_at_consent_is_asked_again():
     s.start()
     t = s.hear("no", confidence=0.2)
     assert not s.ended and t.listen["question"] == "consent"
+
+
+def test_consent_is_taken_after_three_unclear_answers_and_the_person_is_told():
+    from voice_triage.dialogue.session import CONSENT_TRIES
+
+    s = Session(C)
+    s.start()
+    for _ in range(CONSENT_TRIES - 1):
+        t = s.not_understood(heard="[unk] (milking)")
+        assert t.listen["question"] == "consent"
+    t = s.not_understood(heard="[unk] (too)")
+    assert C.speech["consent_assumed"] in t.says and t.listen["question"] == "open"
+
+
+def test_consent_is_never_taken_after_a_doubtful_no_or_on_unreadable_input():
+    from voice_triage.dialogue.session import CONSENT_TRIES
+
+    s = Session(C)
+    s.confirm_below = 0.35  # as with PocketSphinx
+    s.start()
+    t = s.hear("no", confidence=0.2)
+    assert t.listen["question"] == "consent"
+    for _ in range(CONSENT_TRIES):
+        t = s.not_understood(heard="[unk] (milking)")
+    assert t.listen["question"] == "consent"
+    s = Session(C)
+    s.start()
+    for _ in range(CONSENT_TRIES + 1):
+        t = s.not_understood()
+    assert t.listen["question"] == "consent"

@@ -205,3 +205,18 @@ def test_golden_emergency_grammar_phrases(it):
         assert it.interpret(phrase, "calf_pain").intent == "emergency", phrase
     for phrase in e.denials + e.lookalikes:
         assert it.interpret(phrase, "calf_pain").intent != "emergency", phrase
+
+
+@pytest.mark.parametrize("partial", ["chest", "my chest", "i have", "my breathing", "breath", "i can",
+                                     "no chest pain", "my chest is fine"])
+def test_a_partial_result_needs_a_whole_emergency_phrase(it, partial):
+    """Regression: a partial "chest" (of "my chest is fine") stopped decoding and raised the alarm in noise."""
+    assert it.emergency.check_partial(partial) is None
+
+
+@pytest.mark.parametrize("partial, reason", [
+    ("my chest feels tight", "chest_pain"), ("wait my chest feels tight", "chest_pain"), ("i have chest pain", "chest_pain"),
+    ("i can't breathe", "breathlessness"), ("hold on i'm short of breath", "breathlessness"),
+    ("it's hard to breathe", "breathlessness")])
+def test_a_partial_with_a_whole_emergency_phrase_stops_at_once(it, partial, reason):
+    assert it.emergency.check_partial(partial) == reason

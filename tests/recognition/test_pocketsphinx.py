@@ -28,8 +28,16 @@ def run(ps, clips, speech_dir) -> dict[Clip, Recognition]:
 
 
 def meaning(phrase: str) -> str:
-    """yes/no/unsure for answers ("yeah" and "yes" are the same answer), else the phrase itself."""
-    return ANSWERS.get(phrase.lower(), phrase.lower())
+    """yes/no/unsure for answers ("yeah" and "yes" are the same answer), else the phrase itself.
+
+    A lead-in ("well no", "wait i can't breathe") does not change the meaning."""
+    from voice_triage.recognition.pocketsphinx_engine import LEAD_INS
+
+    phrase = phrase.lower()
+    for lead in LEAD_INS:
+        if phrase.startswith(lead + " "):
+            phrase = phrase[len(lead) + 1:]
+    return ANSWERS.get(phrase, phrase)
 
 
 def score(results: dict[Clip, Recognition]) -> tuple[int, list[str]]:

@@ -12,7 +12,7 @@ import collections
 import dataclasses
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +31,10 @@ class EndpointConfig:
     """Silence after speech that ends the answer."""
     timeout_s: float = 8.0
     """No speech within this much audio: the person said nothing (a "silence" outcome)."""
+    complete_silence_ms: int = 300
+    """Shorter silence that ends the answer when the recognizer already holds a whole phrase of the
+    question's grammar ("no", "yes it does"): a short answer is not kept waiting for the full
+    trailing silence, while a sentence that stops mid-phrase still gets it."""
     max_utterance_s: float = 12.0
     """Speech longer than this is cut here and recognized as it is."""
     frame_ms: int = 30
@@ -99,17 +103,20 @@ class Utterance:
     started_at_s: float | None = None
     """Audio time at which speech was detected (None: no speech)."""
     ended_by: str = ""
-    """Why the answer ended: "silence" (trailing silence), "max_length", "end_of_audio" or "recognizer"."""
+    """Why the answer ended: "silence" (trailing silence), "complete" (a shorter pause after a whole
+    phrase), "max_length", "end_of_audio" or "recognizer"."""
     speech_s: float = 0.0
     """Length of the audio handed to the recognizer."""
 
 
-def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | None = None
-            ) -> Iterator[bytes] | None:
+def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | None = None,
+            complete: Callable[[], bool] | None = None) -> Iterator[bytes] | None:
     """Wait for speech; return a generator of the answer's audio, or None after the timeout/end of audio.
 
     The generator yields the pre-roll and then frame after frame until trailing silence, the
     maximum length or the end of the audio; the caller may stop consuming it at any time.
+    `complete`, if given, is asked once per pause of `complete_silence_ms` whether what was heard
+    so far is a whole answer; if so the answer ends there.
     """
     info = info if info is not None else Utterance()
     frame_samples = SAMPLE_RATE * config.frame_ms // 1000
@@ -132,13 +139,14 @@ def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | N
     else:
         return None
     info.started_at_s = (heard - run * frame_samples) / SAMPLE_RATE
-    return _answer(stream, vad, list(preroll), config, frame_samples, info)
+    return _answer(stream, vad, list(preroll), config, frame_samples, info, complete)
 
 
 def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarray], config: EndpointConfig,
-            frame_samples: int, info: Utterance) -> Iterator[bytes]:
+            frame_samples: int, info: Utterance, complete: Callable[[], bool] | None = None) -> Iterator[bytes]:
     max_samples = int(config.max_utterance_s * SAMPLE_RATE)
     silence_needed = max(1, math.ceil(config.trailing_silence_ms / config.frame_ms))
+    complete_after = max(1, math.ceil(config.complete_silence_ms / config.frame_ms))
     sent = 0
     for frame in preroll:
         sent += len(frame)
@@ -153,6 +161,9 @@ def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarr
         yield frame.tobytes()
         if quiet >= silence_needed:
             info.ended_by = "silence"
+            return
+        if complete is not None and quiet == complete_after < silence_needed and complete():
+            info.ended_by = "complete"
             return
         if sent >= max_samples:
             log.info("answer cut at the maximum length of %.1f s", config.max_utterance_s)
@@ -174,7 +185,7 @@ def listen(source: AudioSource, recognizer: Recognizer, *, trailing_silence_ms: 
     config = dataclasses.replace(config or EndpointConfig(),
                                  **{k: v for k, v in overrides.items() if v is not None})
     info = info if info is not None else Utterance()
-    audio = segment(source.chunks(), config, info)
+    audio = segment(source.chunks(), config, info, getattr(recognizer, "phrase_complete", None))
     if audio is None:
         return None
     result = recognizer.recognize(audio, on_partial=on_partial)

@@ -29,6 +29,10 @@ MAX_SILENCES = 3
 """Silences in a row after which the session ends."""
 MAX_FAILURES = 6
 """Utterances in a row not understood at one question after which the session ends."""
+CONSENT_TRIES = 3
+"""Answers in a row not understood at "shall we begin?" after which the session begins anyway (saying
+so, and that "stop" ends it): someone who keeps talking to the assistant wants to go on, and in a
+noisy room a short "sure" is the hardest answer to hear. Not after a doubtful "no", and not on silence."""
 MAX_TURNS = 120
 """A hard bound on inputs per session, whatever they are."""
 VOICE_COMMANDS = ("slower", "faster", "louder", "quieter")
@@ -90,6 +94,10 @@ class Session:
         self.history: list[_Snapshot] = []
         self.silences = 0
         self.failures = 0
+        self.consent_doubted = False
+        self.consent_unclear = 0
+        """Things said (not unreadable input) at the consent question that were not understood."""
+        """A doubtful "no" was heard at the consent question: never begin without a clear yes."""
         self.inputs = 0
         self.result: dict | None = None
         self._turn = Turn()
@@ -178,12 +186,23 @@ class Session:
             self.describe()
             self._next()
             return self._turn
-        self._failed()
+        self._failed(spoken=bool(heard.strip()))
         return self._turn
 
     def emergency_in(self, text: str) -> str | None:
         """The emergency reason `text` mentions (for partial recognition results), or None."""
         return self.interpreter.emergency.check(text)
+
+    def names_emergency_terms(self, text: str) -> bool:
+        """Whether `text` names chest pain or breathing at all, as a mention or a denial."""
+        from voice_triage.understanding.normalize import normalize
+
+        norm = normalize(text)
+        return any(t.search(norm) for terms in self.content.emergency.terms.values() for t in terms)
+
+    def emergency_in_partial(self, text: str) -> str | None:
+        """The emergency reason a partial recognition result holds as a whole phrase, or None."""
+        return self.interpreter.emergency.check_partial(text)
 
     def grammar(self) -> list[str]:
         """Every phrase accepted now: answers to this question, commands, emergency phrases."""
@@ -216,6 +235,7 @@ class Session:
                 self._say("consent_declined")
                 self._finish_incomplete()
             else:
+                self.consent_doubted = self.consent_doubted or intent == "no"
                 self._failed()
             return
         if self.state == "open":
@@ -342,8 +362,14 @@ class Session:
         self._say("back")
         self._ask(snap.question)
 
-    def _failed(self) -> None:
+    def _failed(self, spoken: bool = True) -> None:
         self.failures += 1
+        self.consent_unclear += spoken and self.state == "consent"
+        if self.state == "consent" and self.consent_unclear >= CONSENT_TRIES and not self.consent_doubted:
+            self._say("consent_assumed")
+            self.begin()
+            self._ask("open")
+            return
         if self.failures >= MAX_FAILURES:
             self._end_early("too_many_failures")
             return

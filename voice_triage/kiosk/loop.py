@@ -240,7 +240,7 @@ class Kiosk:
                         channel.say(wake.invitation)
                         due = wake.invitation_interval
                     timeout = max(1.0, min(timeout, due))  # listen no longer than until the next invitation
-                heard = channel.listen(Listening("wake", lambda: grammar, timeout, session.emergency_in))
+                heard = channel.listen(Listening("wake", lambda: grammar, timeout, session.emergency_in_partial))
             except AudioDeviceError:
                 raise
             except Exception:
@@ -308,7 +308,7 @@ class Kiosk:
                 break
             listens += 1
             heard = channel.listen(Listening(session.question, session.grammar, timeouts.listen,
-                                             session.emergency_in))
+                                             session.emergency_in_partial))
             now = self.clock.now()
             if heard.kind is HeardKind.SILENCE:
                 if now - last_activity >= timeouts.idle:

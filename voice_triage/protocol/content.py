@@ -35,7 +35,7 @@ COMMANDS = ("repeat", "help", "back", "start_over", "stop", "slower", "faster", 
 META_QUESTIONS = ("consent", "open", "confirm")
 EMERGENCY_REASONS = ("chest_pain", "breathlessness")
 SPEECH_KEYS = (
-    "greeting", "consent_declined", "emergency", "emergency_why", "emergency_repeat", "unsure_red_flag",
+    "greeting", "consent_declined", "consent_assumed", "emergency", "emergency_why", "emergency_repeat", "unsure_red_flag",
     "acknowledge_free_speech", "not_understood", "not_understood_open", "silence", "wait", "help_answers", "back",
     "back_at_start", "start_over", "voice_slower", "voice_faster", "voice_louder", "voice_quieter", "stopped",
     "too_many_silences", "too_many_failures", "ended_early", "points_to", "points_to_also", "points_to_nothing",

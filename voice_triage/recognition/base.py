@@ -34,6 +34,8 @@ class Recognition:
     """Which engine produced it: "pocketsphinx" or "vosk"."""
     heard: str = ""
     """The raw hypothesis, out-of-grammar stretches shown as "[unk]"; for logs and emergency spotting."""
+    second_opinion: str | None = None
+    """What an independent free decoding of the same audio heard (PocketSphinx's verification), or None."""
     partial: bool = False
     """True when decoding was stopped early because the partial callback asked for it; `text` is then the
     grammar phrase nearest the partial hypothesis (or not understood, with the partial in `heard`)."""
@@ -95,6 +97,22 @@ def word_similarity(a: Sequence[str], b: Sequence[str]) -> float:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
         prev = cur
     return 1.0 - prev[-1] / max(len(a), len(b))
+
+
+def similarity_within(phrase: Sequence[str], longer: Sequence[str]) -> float:
+    """How well `phrase` matches its best stretch of `longer`: 1 - edit distance / len(phrase).
+
+    Local alignment (the stretch may start and end anywhere in `longer`), for a phrase said inside a
+    longer sentence ("i'm out of breath just sitting here")."""
+    if not phrase:
+        return 1.0
+    prev = [0] * (len(longer) + 1)  # free start anywhere in `longer`
+    for i, x in enumerate(phrase, 1):
+        cur = [i]
+        for j, y in enumerate(longer, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return max(0.0, 1.0 - min(prev) / len(phrase))  # free end anywhere
 
 
 def snap(words: Sequence[str], phrases: dict[str, str], cutoff: float) -> tuple[str, float] | None:

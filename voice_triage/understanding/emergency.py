@@ -15,6 +15,23 @@ class EmergencyDetector:
 
     def __init__(self, lexicon: EmergencyLexicon):
         self.lexicon = lexicon
+        self._whole = tuple(f" {normalize(m)} " for m in lexicon.mentions)
+
+    def check_partial(self, text: str) -> str | None:
+        """The check for a partial recognition result, said while the person is still speaking.
+
+        A single word is not enough here: "my chest" may go on "... is fine". The partial must hold
+        a whole emergency phrase ("my chest feels tight", "can't breathe"); the final result of the
+        same utterance still gets the full check.
+        """
+        norm = normalize(text)
+        reason = self.check(norm, normalized=True)
+        if reason is None:
+            return None
+        padded = f" {norm} "
+        if any(m in padded for m in self._whole) or any(p.search(norm) for p in self.lexicon.symptoms[reason]):
+            return reason
+        return None
 
     def clauses(self, norm: str) -> list[str]:
         """`norm` cut into clauses at "but", "and", commas, "just" and the like."""
