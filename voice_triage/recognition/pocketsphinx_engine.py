@@ -139,6 +139,9 @@ class PocketSphinxRecognizer:
         """Filter steady background noise out of the whole answer before the final decoding (audio.denoise)."""
         self._snap_cutoff = snap_cutoff
         self._garbage_added: set[str] = set()
+        self._last_free: tuple[int, str] | None = None
+        """(hash of the audio, text) of the last free decoding: the open question's second listening
+        checks its phrase against the same audio, and need not decode it freely again."""
         self._phrases: dict[str, str] = {}
         self._leads: list[str] = []
         self._missing: list[str] = []
@@ -288,7 +291,10 @@ class PocketSphinxRecognizer:
             decoder.start_utt()
             decoder.process_raw(clean, False, True)
             decoder.end_utt()
-        result = self._final(self._hypothesis())
+        words = self._hypothesis()
+        if self._search == "free" and clean:
+            self._last_free = (hash(clean), " ".join(w for w in words if w != UNKNOWN))
+        result = self._final(words)
         if self._search == "free" or not self._verify:
             return result
         if not result.understood:
@@ -329,6 +335,9 @@ class PocketSphinxRecognizer:
 
     def decode_free(self, audio: bytes) -> str:
         """Free decoding of `audio` with the English n-gram model, leaving the current grammar active."""
+        key = hash(audio)
+        if self._last_free is not None and self._last_free[0] == key:
+            return self._last_free[1]  # the same answer heard again with another grammar (the open question)
         decoder = self._decoder
         decoder.activate_search("free")
         try:
@@ -336,9 +345,11 @@ class PocketSphinxRecognizer:
             decoder.process_raw(audio, False, True)
             decoder.end_utt()
             hyp = decoder.hyp()
-            return " ".join(w for w in (hyp.hypstr.split() if hyp else []) if w not in _FILLERS)
+            text = " ".join(w for w in (hyp.hypstr.split() if hyp else []) if w not in _FILLERS)
         finally:
             decoder.activate_search(self._search)
+        self._last_free = (key, text)
+        return text
 
     def verify(self, audio: bytes, phrase: str) -> tuple[float, str]:
         """How well free decoding of `audio` agrees with `phrase`: (phone similarity 0..1, free text).
