@@ -380,3 +380,34 @@ def test_consent_is_never_taken_after_a_doubtful_no_or_on_unreadable_input():
     for _ in range(CONSENT_TRIES + 1):
         t = s.not_understood()
     assert t.listen["question"] == "consent"
+
+
+@pytest.mark.parametrize("flag", ["chest_pain", "breathlessness"])
+def test_a_faint_no_to_an_emergency_question_is_asked_back(flag):
+    from voice_triage.dialogue.session import EMERGENCY_NO_SURE
+
+    s = Session(C, confirm_below=0.35)
+    s.start()
+    s.hear("yes")
+    s.hear("it hurts when I walk")
+    if flag == "breathlessness":
+        s.hear("no")  # text: sure
+    assert s.question == flag
+    t = s.hear("no", confidence=EMERGENCY_NO_SURE - 0.1)
+    assert t.listen["question"] == "confirm" and t.listen["value"] == "no"
+    t = s.hear("no")  # "no, that is not right"
+    assert t.listen["question"] == flag
+
+
+def test_a_faint_no_to_a_routine_question_is_taken():
+    s = Session(C, confirm_below=0.35)
+    s.start()
+    s.hear("yes")
+    s.hear("it hurts when I walk")
+    for _ in range(2):
+        s.hear("no")
+    while s.question in C.screening:
+        s.hear("no")
+    q = s.question
+    t = s.hear("no", confidence=0.5)
+    assert t.listen["question"] not in (q, "confirm")
