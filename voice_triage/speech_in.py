@@ -6,9 +6,9 @@ here only when the first audio arrives.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
-import dataclasses
 from dataclasses import dataclass, field
 import re
 from typing import Any, Callable, Iterable
@@ -111,7 +111,7 @@ class Ears:
         if alarmed and second.understood and second.confidence >= self.sure_above and self.mentions(second.text):
             # free decoding heard an emergency ("my breathing is signed") where the emergency grammar clearly
             # heard a denial ("my breathing is fine"): ask back rather than raise the alarm or drop it
-            return dataclasses.replace(first, confidence=round(max(self.sure_above - 0.01, 0.0), 3))
+            return self._doubted(first)
         return first
 
     def _cross_checked(self, result):
@@ -125,7 +125,11 @@ class Ears:
                 or result.confidence >= EMERGENCY_SURE or not self.is_emergency(result.text)
                 or self.mentions(second)):
             return result
-        return dataclasses.replace(result, confidence=min(result.confidence, round(self.sure_above - 0.01, 3)))
+        return self._doubted(result)
+
+    def _doubted(self, result):
+        """`result` made just unsure enough for the session to ask it back ("did you say ...?")."""
+        return dataclasses.replace(result, confidence=min(result.confidence, round(max(self.sure_above - 0.01, 0.0), 3)))
 
 
 EMERGENCY_SURE = 0.5

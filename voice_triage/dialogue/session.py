@@ -199,10 +199,7 @@ class Session:
 
     def names_emergency_terms(self, text: str) -> bool:
         """Whether `text` names chest pain or breathing at all, as a mention or a denial."""
-        from voice_triage.understanding.normalize import normalize
-
-        norm = normalize(text)
-        return any(t.search(norm) for terms in self.content.emergency.terms.values() for t in terms)
+        return bool(self.interpreter.emergency.named(text))
 
     def emergency_in_partial(self, text: str) -> str | None:
         """The emergency reason a partial recognition result holds as a whole phrase, or None."""

@@ -48,12 +48,16 @@ class EmergencyDetector:
                     return reason
         return None
 
+    def named(self, text: str, *, normalized: bool = False) -> set[str]:
+        """The reasons `text` names at all, as a mention or a denial."""
+        norm = text if normalized else normalize(text)
+        return {reason for clause in self.clauses(norm) for reason, terms in self.lexicon.terms.items()
+                if any(t.search(clause) for t in terms)}
+
     def denied(self, text: str, *, normalized: bool = False) -> set[str]:
         """The reasons `text` names only to deny them ("no chest pain", "my breathing is fine")."""
         norm = text if normalized else normalize(text)
-        named = {reason for clause in self.clauses(norm) for reason, terms in self.lexicon.terms.items()
-                 if any(t.search(clause) for t in terms)}
-        return {reason for reason in named if self.check(norm, normalized=True) != reason}
+        return {reason for reason in self.named(norm, normalized=True) if self.check(norm, normalized=True) != reason}
 
     def _mentions(self, clause: str, reason: str) -> bool:
         lex = self.lexicon
