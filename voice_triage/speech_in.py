@@ -83,9 +83,16 @@ class Ears:
         check = getattr(self.recognizer, "phrase_complete", None)
         return self.recheck is None and check is not None and check()
 
+    def pause(self, paused: bool) -> None:
+        """From endpointing: the person paused, or went on (see PocketSphinxRecognizer.pause)."""
+        pause = getattr(self.recognizer, "pause", None)
+        if pause is not None:
+            pause(paused)
+
     def recognize(self, chunks: Iterable[bytes], on_partial=None):
-        if self.recheck is None or self.is_emergency is None:
-            return self._cross_checked(self.recognizer.recognize(chunks, on_partial=on_partial))
+        if getattr(self.recognizer, "settles", False):
+            # the checks below run as the recognizer's last step, so they too can run during the closing pause
+            return self.recognizer.recognize(chunks, on_partial=on_partial, finish=self._finish)
         audio: list[bytes] = []
 
         def tee():
@@ -96,16 +103,15 @@ class Ears:
         first = self.recognizer.recognize(tee(), on_partial=on_partial)
         if first.partial or not audio:
             return first
+        return self._checked(first, b"".join(audio))
+
+    def _checked(self, first, audio: bytes, second=None):
+        """`first` (what the recognizer made of `audio`) after the emergency checks of this question;
+        `second` is the emergency grammar's result when it is known already."""
+        if self.recheck is None or self.is_emergency is None:
+            return self._cross_checked(first)
         alarmed = first.understood and self.is_emergency(first.text)
-        self.set_grammar(list(self.recheck), thorough=True)
-        within = hasattr(self.recognizer, "verify_within")
-        if within:
-            self.recognizer.verify_within = True  # the phrase is usually part of a longer sentence
-        try:
-            second = self._cross_checked(self.recognizer.recognize(iter(audio)))
-        finally:
-            if within:
-                self.recognizer.verify_within = False
+        second = second if second is not None else self._emergency_recheck(audio)
         if second.understood and second.confidence >= self.sure_above and self.is_emergency(second.text):
             return second
         if alarmed and second.understood and second.confidence >= self.sure_above and self.mentions(second.text):
@@ -113,6 +119,33 @@ class Ears:
             # heard a denial ("my breathing is fine"): ask back rather than raise the alarm or drop it
             return self._doubted(first)
         return first
+
+    def _finish(self, audio: bytes):
+        """The final result of a whole answer (PocketSphinx: the last step of `recognize`, maybe at a pause)."""
+        if self.recheck is None or self.is_emergency is None:
+            return self._cross_checked(self.recognizer.recognize_whole(audio))
+        # The open question: free decoding of the answer starts in the helper process, the emergency grammar
+        # decodes here meanwhile, and the free text is there (decoded once) when both are needed.
+        self.recognizer.prefetch_free(audio)
+        second = self._emergency_recheck(audio)
+        first = self.recognizer.recognize_whole(audio)
+        return self._checked(first, audio, second)
+
+    def _emergency_recheck(self, audio: bytes):
+        """The same answer decoded once more with the emergency phrases' grammar (the open question)."""
+        key = self.grammar_key
+        self.set_grammar(list(self.recheck), thorough=True)
+        within = hasattr(self.recognizer, "verify_within")
+        if within:
+            self.recognizer.verify_within = True  # the phrase is usually part of a longer sentence
+        try:
+            whole = getattr(self.recognizer, "recognize_whole", None)
+            second = self._cross_checked(whole(audio) if whole else self.recognizer.recognize(iter([audio])))
+        finally:
+            if within:
+                self.recognizer.verify_within = False
+            self.set_grammar(None if key == ("free",) else list(key or ()))
+        return second
 
     def _cross_checked(self, result):
         """An emergency phrase from the grammar raises the alarm at once only when it is heard clearly

@@ -10,6 +10,7 @@ from speechgen import Clip
 
 from voice_triage.audio.endpoint import EndpointConfig, Utterance, listen
 from voice_triage.audio.sources import SAMPLE_RATE, WavFileSource
+from voice_triage.recognition import Recognition
 
 
 class ArraySource:
@@ -163,3 +164,51 @@ def test_pocketsphinx_says_when_it_holds_a_whole_phrase(audio_dir):
 
         rec.recognize(chunks())
         assert seen == [whole], text
+
+
+def trimmed(samples: np.ndarray, level: int = 300) -> np.ndarray:
+    """`samples` without the quiet flite leaves before and after the words."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > level)
+    return samples[loud[0]:loud[-1] + 1]
+
+
+class PauseRecorder:
+    """A recognizer stand-in that takes the audio chunk by chunk and notes each pause call with how much it had."""
+
+    engine = "recording"
+
+    def __init__(self) -> None:
+        self.audio = b""
+        self.calls: list[tuple[bool, int]] = []
+
+    def pause(self, paused: bool) -> None:
+        self.calls.append((paused, len(self.audio)))
+
+    def recognize(self, chunks, on_partial=None):
+        for chunk in chunks:
+            self.audio += chunk
+        return Recognition(text="yes", confidence=1.0, understood=True, engine=self.engine)
+
+
+def test_a_pause_is_announced_and_taken_back_when_speech_goes_on(audio_dir):
+    """pause(True) once a pause reaches settle_ms, pause(False) when speech comes again, with every frame
+    before the call already taken by the recognizer; the closing pause is announced settle_ms in."""
+    words = trimmed(speech(audio_dir, "my calf hurts"))
+    rec = PauseRecorder()
+    info = Utterance()
+    listen(ArraySource(np.concatenate([silence(0.5), words, silence(0.3), words, silence(3.0)])), rec,
+           config=EndpointConfig(trailing_silence_ms=600, settle_ms=150), info=info)
+    assert info.ended_by == "silence"
+    assert [paused for paused, _ in rec.calls] == [True, False, True]
+    (_, first), (_, resumed), (_, last) = rec.calls
+    ms = 1000 / SAMPLE_RATE / 2  # per byte
+    assert 140 <= (resumed - first) * ms <= 180, "the pause was announced 150 ms into a 300 ms gap"
+    assert 430 <= (len(rec.audio) - last) * ms <= 480, "the closing pause was announced 150 of 600 ms in"
+
+
+def test_no_pause_is_announced_within_the_words(audio_dir):
+    rec = PauseRecorder()
+    words = trimmed(speech(audio_dir, "no"))
+    listen(ArraySource(np.concatenate([silence(0.5), words, silence(0.1), words, silence(2.0)])), rec,
+           trailing_silence_ms=600)
+    assert [paused for paused, _ in rec.calls] == [True], "a 100 ms gap is not a pause"

@@ -181,3 +181,76 @@ def test_grammar_phrases_cover_the_answer_table():
     for text in SPOKEN_ANSWERS + SPOKEN_COMMANDS + SPOKEN_EMERGENCY:
         assert expected(text) in GRAMMAR
     assert set(ANSWERS.values()) == {"yes", "no", "unsure"} and "help" in COMMANDS and EMERGENCY
+
+
+def _trimmed(audio: bytes, level: int = 300) -> bytes:
+    import numpy as np
+
+    samples = np.frombuffer(audio, dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > level)
+    return samples[loud[0]:loud[-1] + 1].tobytes()
+
+
+def _listened(rec, audio: bytes, trailing_ms: int = 600):
+    """`audio` through endpointing (with pauses told to `rec`) and `rec`; returns (result, what finish was given)."""
+    from voice_triage.audio.endpoint import EndpointConfig, segment
+
+    finished: list[int] = []
+
+    def finish(heard: bytes):
+        finished.append(len(heard))
+        return rec.recognize_whole(heard)
+
+    answer = segment(chunked(audio, 960), EndpointConfig(trailing_silence_ms=trailing_ms, complete_silence_ms=trailing_ms),
+                     complete=rec.phrase_complete, pause=rec.pause)
+    consumed = []
+
+    def counted():
+        for chunk in answer:
+            consumed.append(len(chunk))
+            yield chunk
+
+    return rec.recognize(counted(), finish=finish), finished, sum(consumed)
+
+
+def test_the_answer_is_decoded_during_the_closing_pause(ps, speech_dir):
+    """The final decoding runs once, 150 ms into the closing pause, and its result is the answer."""
+    clip = Clip("no it doesn't", "flite:slt")
+    audio = pcm(speechgen.synthesize_all([clip], speech_dir)[clip]) + bytes(32000)
+    res, finished, consumed = _listened(ps, audio)
+    assert res.understood and res.text == "no it doesn't"
+    assert len(finished) == 1 and finished[0] < consumed - 0.4 * 32000, "decoded at the end, not in the pause"
+
+
+def test_speech_after_a_pause_drops_the_early_result(ps, speech_dir):
+    """With a grammar: "no" [250 ms] "it doesn't" is heard whole, not as the "no" decoded in the pause."""
+    parts = [_trimmed(pcm(speechgen.synthesize_all([c], speech_dir)[c]))
+             for c in (Clip("no", "flite:slt"), Clip("it doesn't", "flite:slt"))]
+    audio = bytes(9600) + parts[0] + bytes(8000) + parts[1] + bytes(32000)
+    res, finished, _ = _listened(ps, audio)
+    assert len(finished) == 2, "the pause was not decoded ahead, or the answer was cut at it"
+    assert res.understood and res.text == "no it doesn't"
+
+
+def test_free_speech_after_a_pause_is_heard_whole(sphinx, speech_dir):
+    """At the open question: a sentence with a pause in it comes back whole, both halves."""
+    sphinx.set_grammar(None)
+    parts = [_trimmed(pcm(speechgen.synthesize_all([c], speech_dir)[c]))
+             for c in (Clip("where is the bathroom", "flite:rms"), Clip("and the kitchen", "flite:rms"))]
+    audio = bytes(9600) + parts[0] + bytes(9600) + parts[1] + bytes(32000)
+    res, finished, _ = _listened(sphinx, audio)
+    assert len(finished) == 2
+    assert res.understood and "bathroom" in res.text and "kitchen" in res.text
+
+
+def test_grammars_are_compiled_once_and_switching_back_works(sphinx, speech_dir):
+    first, second = ["yes", "no", "i'm not sure"], ["repeat", "stop", "i can't breathe"]
+    sphinx.set_grammar(first)
+    sphinx.set_grammar(second)
+    compiled = sphinx._grammars
+    for phrases, said in ((first, "no"), (second, "stop"), (first, "yes"), (second, "I can't breathe")):
+        sphinx.set_grammar(phrases)
+        clip = Clip(said, "flite:slt")
+        res = sphinx.recognize(chunked(pcm(speechgen.synthesize_all([clip], speech_dir)[clip])))
+        assert res.understood and res.text == said.lower(), (phrases, said, res)
+    assert sphinx._grammars == compiled, "a grammar was compiled again"

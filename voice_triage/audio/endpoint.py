@@ -35,6 +35,9 @@ class EndpointConfig:
     """Shorter silence that ends the answer when the recognizer already holds a whole phrase of the
     question's grammar ("no", "yes it does"): a short answer is not kept waiting for the full
     trailing silence, while a sentence that stops mid-phrase still gets it."""
+    settle_ms: int = 100
+    """A pause this long has the recognizer decode the answer so far to the end while the endpointer
+    waits out the rest of the silence (a recognizer with `pause`); the work is dropped if speech goes on."""
     max_utterance_s: float = 12.0
     """Speech longer than this is cut here and recognized as it is."""
     frame_ms: int = 30
@@ -110,13 +113,16 @@ class Utterance:
 
 
 def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | None = None,
-            complete: Callable[[], bool] | None = None) -> Iterator[bytes] | None:
+            complete: Callable[[], bool] | None = None,
+            pause: Callable[[bool], None] | None = None) -> Iterator[bytes] | None:
     """Wait for speech; return a generator of the answer's audio, or None after the timeout/end of audio.
 
     The generator yields the pre-roll and then frame after frame until trailing silence, the
     maximum length or the end of the audio; the caller may stop consuming it at any time.
     `complete`, if given, is asked once per pause of `complete_silence_ms` whether what was heard
-    so far is a whole answer; if so the answer ends there.
+    so far is a whole answer; if so the answer ends there. `pause`, if given, is told pause(True) once a
+    pause reaches `settle_ms` and pause(False) when speech comes again after it (always between frames:
+    every frame before the call has been consumed, none after it).
     """
     info = info if info is not None else Utterance()
     frame_samples = SAMPLE_RATE * config.frame_ms // 1000
@@ -139,14 +145,17 @@ def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | N
     else:
         return None
     info.started_at_s = (heard - run * frame_samples) / SAMPLE_RATE
-    return _answer(stream, vad, list(preroll), config, frame_samples, info, complete)
+    return _answer(stream, vad, list(preroll), config, frame_samples, info, complete, pause)
 
 
 def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarray], config: EndpointConfig,
-            frame_samples: int, info: Utterance, complete: Callable[[], bool] | None = None) -> Iterator[bytes]:
+            frame_samples: int, info: Utterance, complete: Callable[[], bool] | None = None,
+            pause: Callable[[bool], None] | None = None) -> Iterator[bytes]:
     max_samples = int(config.max_utterance_s * SAMPLE_RATE)
     silence_needed = max(1, math.ceil(config.trailing_silence_ms / config.frame_ms))
     complete_after = max(1, math.ceil(config.complete_silence_ms / config.frame_ms))
+    settle_after = max(1, math.ceil(config.settle_ms / config.frame_ms))
+    paused = False
     sent = 0
     for frame in preroll:
         sent += len(frame)
@@ -156,12 +165,18 @@ def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarr
     info.ended_by = "end_of_audio"
     for frame in stream:
         quiet = 0 if vad.is_speech(frame) else quiet + 1
+        if paused and quiet == 0:
+            paused = False
+            pause(False)
         sent += len(frame)
         info.speech_s = sent / SAMPLE_RATE
         yield frame.tobytes()
         if quiet >= silence_needed:
             info.ended_by = "silence"
             return
+        if pause is not None and quiet == settle_after < silence_needed:
+            paused = True
+            pause(True)
         if complete is not None and quiet == complete_after < silence_needed and complete():
             info.ended_by = "complete"
             return
@@ -185,7 +200,8 @@ def listen(source: AudioSource, recognizer: Recognizer, *, trailing_silence_ms: 
     config = dataclasses.replace(config or EndpointConfig(),
                                  **{k: v for k, v in overrides.items() if v is not None})
     info = info if info is not None else Utterance()
-    audio = segment(source.chunks(), config, info, getattr(recognizer, "phrase_complete", None))
+    audio = segment(source.chunks(), config, info, getattr(recognizer, "phrase_complete", None),
+                    getattr(recognizer, "pause", None))
     if audio is None:
         return None
     result = recognizer.recognize(audio, on_partial=on_partial)

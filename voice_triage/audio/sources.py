@@ -22,6 +22,9 @@ SAMPLE_RATE = 16000
 """Rate every source yields."""
 CHUNK_SAMPLES = 1600
 """Samples per chunk: 100 ms at 16 kHz."""
+MIC_CHUNK_SAMPLES = 480
+"""The microphone is read in 30 ms blocks (one endpointing frame): the end of an answer is seen within
+30 ms of the silence that ends it, not up to 100 ms later."""
 
 
 @runtime_checkable
@@ -228,7 +231,7 @@ def _resolve_device(sd, device: int | str | None) -> int | None:
 class MicrophoneSource:
     """The microphone through sounddevice, recorded at 16 kHz mono (PortAudio resamples if it must)."""
 
-    def __init__(self, device: int | str | None = None, chunk_samples: int = CHUNK_SAMPLES) -> None:
+    def __init__(self, device: int | str | None = None, chunk_samples: int = MIC_CHUNK_SAMPLES) -> None:
         self._sd = _sounddevice()
         self.device = _resolve_device(self._sd, device)
         """PortAudio index of the input device (None: the default one)."""
