@@ -19,6 +19,7 @@ Goals (issue 4): reply p95 < 800 ms, emergency < 500 ms on a two-core machine.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=int, default=200, help="assistant's speaking rate (wpm); faster = shorter run")
     ap.add_argument("--asr", default="auto", choices=["auto", "vosk", "pocketsphinx"])
     ap.add_argument("--trailing-silence-ms", type=int, default=600, help="endpointing (the CLI's default)")
+    ap.add_argument("--settle-ms", type=int, default=None,
+                    help="decode ahead after a pause this long (EndpointConfig.settle_ms); 0 turns it off")
     ap.add_argument("--json", default="bench_latency.json", help="where to write the figures")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -111,7 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     audio = VirtualAudio.start()
     ears = open_speech_in(args.asr, trailing_silence_ms=args.trailing_silence_ms)
     print(f"bench: speech recognition: {ears.why}", file=sys.stderr)
-    speak_in = (ears.recognizer, ears.source_factory, ears.listen)
+    listen = ears.listen
+    if args.settle_ms is not None:
+        from voice_triage.audio.endpoint import EndpointConfig
+
+        config = EndpointConfig(trailing_silence_ms=args.trailing_silence_ms, settle_ms=args.settle_ms or None)
+        listen = functools.partial(ears.listen, config=config)
+    speak_in = (ears.recognizer, ears.source_factory, listen)
     sessions = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-latency-") as folder:
@@ -135,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                                            if not t["emergency"] and t[part] is not None]]},
         "emergency_ms": {"n": len(emergencies), "p50": percentile(emergencies, 0.5),
                          "p95": percentile(emergencies, 0.95), "all": emergencies},
+        "settle_ms": args.settle_ms,
         "goals": {"reply_p95_ms": 800, "emergency_ms": 500},
         "sessions_detail": sessions,
     }

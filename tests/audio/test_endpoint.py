@@ -210,5 +210,13 @@ def test_no_pause_is_announced_within_the_words(audio_dir):
     rec = PauseRecorder()
     words = trimmed(speech(audio_dir, "no"))
     listen(ArraySource(np.concatenate([silence(0.5), words, silence(0.1), words, silence(2.0)])), rec,
-           trailing_silence_ms=600)
+           config=EndpointConfig(trailing_silence_ms=600, settle_ms=150))
     assert [paused for paused, _ in rec.calls] == [True], "a 100 ms gap is not a pause"
+
+
+def test_decoding_ahead_can_be_turned_off(audio_dir):
+    rec = PauseRecorder()
+    words = trimmed(speech(audio_dir, "no"))
+    listen(ArraySource(np.concatenate([silence(0.5), words, silence(0.3), words, silence(2.0)])), rec,
+           config=EndpointConfig(trailing_silence_ms=600, settle_ms=None))
+    assert rec.calls == []

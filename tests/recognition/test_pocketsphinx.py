@@ -201,7 +201,8 @@ def _listened(rec, audio: bytes, trailing_ms: int = 600):
         finished.append(len(heard))
         return rec.recognize_whole(heard)
 
-    answer = segment(chunked(audio, 960), EndpointConfig(trailing_silence_ms=trailing_ms, complete_silence_ms=trailing_ms),
+    config = EndpointConfig(trailing_silence_ms=trailing_ms, complete_silence_ms=trailing_ms, settle_ms=100)
+    answer = segment(chunked(audio, 960), config,
                      complete=rec.phrase_complete, pause=rec.pause)
     consumed = []
 

@@ -35,9 +35,13 @@ class EndpointConfig:
     """Shorter silence that ends the answer when the recognizer already holds a whole phrase of the
     question's grammar ("no", "yes it does"): a short answer is not kept waiting for the full
     trailing silence, while a sentence that stops mid-phrase still gets it."""
-    settle_ms: int = 100
-    """A pause this long has the recognizer decode the answer so far to the end while the endpointer
-    waits out the rest of the silence (a recognizer with `pause`); the work is dropped if speech goes on."""
+    settle_ms: int | None = 100
+    """Decoding ahead: a pause this long has the recognizer decode the answer so far to the end while the
+    endpointer waits out the rest of the silence (a recognizer with `pause`); the work is dropped if speech
+    goes on. None: off. Measured on virtual devices: replies p50 398 ms and p95 748 ms with it, p50 564 ms
+    and p95 1168 ms without. Simulated patients at 10 dB SNR, 16 sessions per seed, with and without it:
+    seeds 1, 2 and 3 gave the same (16, 14, 14 right); seed 7 gave 13-15 with it (7 runs) and 16 without
+    (2 runs). Per-answer accuracy (192 answers at 10 dB) was 67-68% either way."""
     max_utterance_s: float = 12.0
     """Speech longer than this is cut here and recognized as it is."""
     frame_ms: int = 30
@@ -154,7 +158,7 @@ def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarr
     max_samples = int(config.max_utterance_s * SAMPLE_RATE)
     silence_needed = max(1, math.ceil(config.trailing_silence_ms / config.frame_ms))
     complete_after = max(1, math.ceil(config.complete_silence_ms / config.frame_ms))
-    settle_after = max(1, math.ceil(config.settle_ms / config.frame_ms))
+    settle_after = None if config.settle_ms is None else max(1, math.ceil(config.settle_ms / config.frame_ms))
     paused = False
     sent = 0
     for frame in preroll:
@@ -174,7 +178,7 @@ def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarr
         if quiet >= silence_needed:
             info.ended_by = "silence"
             return
-        if pause is not None and quiet == settle_after < silence_needed:
+        if pause is not None and settle_after is not None and quiet == settle_after < silence_needed:
             paused = True
             pause(True)
         if complete is not None and quiet == complete_after < silence_needed and complete():
@@ -188,7 +192,7 @@ def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarr
 
 def listen(source: AudioSource, recognizer: Recognizer, *, trailing_silence_ms: int | None = None,
            timeout_s: float | None = None, max_utterance_s: float | None = None,
-           on_partial: PartialCallback | None = None,
+           settle_ms: int | None = None, on_partial: PartialCallback | None = None,
            config: EndpointConfig | None = None, info: Utterance | None = None) -> Recognition | None:
     """Hear one answer from `source`: None when nobody spoke before the timeout, else what was recognized.
 
@@ -196,7 +200,7 @@ def listen(source: AudioSource, recognizer: Recognizer, *, trailing_silence_ms: 
     the matching fields of `config`. `info`, if given, is filled in with where the answer was found.
     """
     overrides = {"trailing_silence_ms": trailing_silence_ms, "timeout_s": timeout_s,
-                 "max_utterance_s": max_utterance_s}
+                 "max_utterance_s": max_utterance_s, "settle_ms": settle_ms}
     config = dataclasses.replace(config or EndpointConfig(),
                                  **{k: v for k, v in overrides.items() if v is not None})
     info = info if info is not None else Utterance()

@@ -320,6 +320,9 @@ class PocketSphinxRecognizer:
 
     settles = True
     """`recognize` takes a `finish` function, and `pause` decodes the answer ahead while the person pauses."""
+    decode_ahead_with_grammar = True
+    """Decode ahead at pauses with a grammar too, not only at the open question (when endpointing asks
+    for it at all: EndpointConfig.settle_ms)."""
 
     def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None,
                   finish: Callable[[bytes], Recognition] | None = None) -> Recognition:
@@ -343,9 +346,10 @@ class PocketSphinxRecognizer:
                 if not chunk:
                     continue
                 audio += chunk
+                if live.streaming:
+                    decoder.process_raw(chunk, False, False)
                 if live.settled is not None:
                     continue  # a pause: the answer so far is decoded already (`pause`)
-                decoder.process_raw(chunk, False, False)
                 if on_partial is None or len(audio) - checked < PARTIAL_EVERY_BYTES:
                     continue
                 checked = len(audio)
@@ -398,7 +402,7 @@ class PocketSphinxRecognizer:
         whole answer so far, at the open question from there on (its partials are only for emergencies).
         """
         live = self._live
-        if live is None:
+        if live is None or (self._search != "free" and not self.decode_ahead_with_grammar):
             return
         if paused and live.settled is None and live.audio:
             if live.streaming:
@@ -408,10 +412,13 @@ class PocketSphinxRecognizer:
             live.settled = live.finish(bytes(live.audio))
             log.debug("pocketsphinx: decoded %.2f s of audio ahead in %.0f ms at a pause: %r",
                       len(live.audio) / 32000, 1000 * (time.perf_counter() - started), live.settled.text)
+            if self._search == "free":
+                self._stream(b"")  # goes on hearing the pause, as it would have without decoding ahead
         elif not paused and live.settled is not None:
             log.debug("pocketsphinx: speech goes on after a pause at %.2f s", len(live.audio) / 32000)
             live.settled = None
-            self._stream(b"" if self._search == "free" else bytes(live.audio))
+            if not live.streaming:
+                self._stream(bytes(live.audio))
 
     def recognize_whole(self, audio: bytes | bytearray) -> Recognition:
         """The final result for one whole answer's audio, decoded in one go (no partial results).
