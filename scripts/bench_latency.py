@@ -118,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.settle_ms is not None:
         from voice_triage.audio.endpoint import EndpointConfig
 
-        config = EndpointConfig(trailing_silence_ms=args.trailing_silence_ms, settle_ms=args.settle_ms or None)
-        listen = functools.partial(ears.listen, config=config)
+        listen = functools.partial(ears.listen, config=EndpointConfig(settle_ms=args.settle_ms or None))
     speak_in = (ears.recognizer, ears.source_factory, listen)
     sessions = []
     try:

@@ -70,7 +70,7 @@ class Ears:
         """Give the recognizer the grammar of the session's current question (only when it changed)."""
         if session.confirm_below is None:
             # doubtful answers and faint emergencies are asked back in every voice mode (live, demo, files)
-            session.confirm_below = CONFIRM_BELOW.get(getattr(self.recognizer, "engine", ""))
+            session.confirm_below = CONFIRM_BELOW.get(self.engine)
         phrases = grammar_for(session)
         self.recheck = session.content.emergency.phrases if phrases is None else None
         self.sure_above = session.confirm_below or 0.0
@@ -208,8 +208,6 @@ def recognize_file(path: str, session: Session, settings, state: dict) -> Turn:
         ears = state["ears"] = build_ears(settings.asr, settings.vosk_model)
         print(f"voice-triage: {ears.why}", file=sys.stderr, flush=True)
     source = WavFileSource(path)
-    if session.confirm_below is None:
-        session.confirm_below = CONFIRM_BELOW.get(ears.recognizer.engine)
     ears.tune(session)
     result = listen(source, ears, trailing_silence_ms=settings.trailing_silence_ms,
                     timeout_s=settings.listen_timeout_s, on_partial=lambda text: session.emergency_in_partial(text) is not None)

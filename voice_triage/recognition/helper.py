@@ -158,12 +158,10 @@ def shared_helper() -> FreeDecoderProcess | None:
     if os.environ.get(DISABLE_ENV) or (os.cpu_count() or 1) < 2:
         return None
     with _shared_lock:
-        if _shared is None or _shared._broken:
-            if _shared is not None:
-                return None  # it failed once: do not keep starting new ones
+        if _shared is None:
             _shared = FreeDecoderProcess()
             atexit.register(_shared.close)
-        return _shared
+        return None if _shared._broken else _shared  # one that failed is not started again
 
 
 def _serve() -> int:

@@ -221,7 +221,6 @@ class PocketSphinxRecognizer:
         self._last_clean: tuple[int, bytes] | None = None
         self._live: _Utterance | None = None
         """The utterance `recognize` is decoding, if any."""
-        self._decoder.activate_search("free")
 
     # ------------------------------------------------------------------ grammar
 
@@ -320,9 +319,6 @@ class PocketSphinxRecognizer:
 
     settles = True
     """`recognize` takes a `finish` function, and `pause` decodes the answer ahead while the person pauses."""
-    decode_ahead_with_grammar = True
-    """Decode ahead at pauses with a grammar too, not only at the open question (when endpointing asks
-    for it at all: EndpointConfig.settle_ms)."""
 
     def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None,
                   finish: Callable[[bytes], Recognition] | None = None) -> Recognition:
@@ -363,8 +359,7 @@ class PocketSphinxRecognizer:
                         early = self._early(partial.split())
                         if not early.text:
                             continue  # not a grammar phrase yet: go on listening, never stop unchecked
-                        decoder.end_utt()
-                        live.streaming = False
+                        self._end_stream()
                         score, free = self.verify(self._cleaned(audio), early.text)
                         self._stream(bytes(audio))
                         if score >= EARLY_STOP_SURE:
@@ -373,9 +368,7 @@ class PocketSphinxRecognizer:
                         log.info("pocketsphinx: partial %r not confirmed by free decoding %r (%.2f)",
                                  partial, free, score)
         finally:
-            if live.streaming:
-                decoder.end_utt()
-                live.streaming = False
+            self._end_stream()
             self._live = None
         if stopped:
             return self._early(last.split())
@@ -393,6 +386,12 @@ class PocketSphinxRecognizer:
         if audio:
             self._decoder.process_raw(audio, False, False)
 
+    def _end_stream(self) -> None:
+        live = self._live
+        if live is not None and live.streaming:
+            self._decoder.end_utt()
+            live.streaming = False
+
     def pause(self, paused: bool) -> None:
         """From endpointing, during `recognize`: the person has paused (True), or has gone on speaking (False).
 
@@ -402,12 +401,10 @@ class PocketSphinxRecognizer:
         whole answer so far, at the open question from there on (its partials are only for emergencies).
         """
         live = self._live
-        if live is None or (self._search != "free" and not self.decode_ahead_with_grammar):
+        if live is None:
             return
         if paused and live.settled is None and live.audio:
-            if live.streaming:
-                self._decoder.end_utt()
-                live.streaming = False
+            self._end_stream()
             started = time.perf_counter()
             live.settled = live.finish(bytes(live.audio))
             log.debug("pocketsphinx: decoded %.2f s of audio ahead in %.0f ms at a pause: %r",
