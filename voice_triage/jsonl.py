@@ -12,6 +12,7 @@ from typing import Protocol, TextIO
 
 from voice_triage.dialogue.session import Session, Turn
 from voice_triage.errors import VoiceTriageError
+from voice_triage.understanding.interpret import MAX_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ def _one_line(session: Session, line: str, number: int, stderr: TextIO,
         _warn(stderr, f"line {number} is not a JSON object; treated as not understood")
         return session.not_understood()
     if isinstance(obj.get("text"), str):
+        if len(obj["text"]) > MAX_CHARS:
+            _warn(stderr, f"line {number}: the text is {len(obj['text'])} characters long; only the first "
+                          f"{MAX_CHARS} are read")
         return session.hear(obj["text"], confidence=obj.get("confidence") if isinstance(
             obj.get("confidence"), (int, float)) else None)
     if obj.get("silence") is True:

@@ -28,7 +28,7 @@ def test_real_content_loads():
     c = load_content()
     assert len([f for f in c.features.values() if f.kind is Kind.RED_FLAG]) == 7
     assert len([f for f in c.features.values() if f.kind is Kind.PATTERN]) == 15
-    assert set(c.questions) == set(c.features) | {"consent", "open", "confirm"}
+    assert set(c.questions) == set(c.features) | {"consent", "open", "confirm", "more"}
     assert c.screening[:2] == ("chest_pain", "breathlessness")
 
 
@@ -66,7 +66,11 @@ def test_every_question_and_rule_cites_a_paragraph():
      r"grammars/answers.yaml: yes.exact\[4\]: "),
     ("commands", '    - "help"\n', '    - "help"\n    - "no"\n', r"the phrase 'no' is also claimed"),
     ("cues", "    yes:\n      - '\\b(calf|", "    yes:\n      - '\\b((calf|", r"grammars/features.yaml: features.calf_pain.yes\[0\]: bad regular expression"),
-    ("emergency", "negation: '", "negation: '(", r"grammars/emergency.yaml: negation: bad regular expression"),
+    ("emergency", "    symptoms:\n      - '\\bchest (pain", "    symptoms:\n      - '\\bchest ((pain",
+     r"grammars/emergency.yaml: reasons.chest_pain.symptoms\[0\]: bad regular expression"),
+    ("context", "    - direction: forward\n      scope: 10", "    - direction: sideways\n      scope: 10",
+     r"grammars/context.yaml: triggers.negated\[0\].direction: must be forward, backward or both"),
+    ("context", "  possible:", "  maybe:", r"grammars/context.yaml: triggers.maybe: not a ConText category"),
     ("speech", "goodbye:\n", "farewell:\n", r"prompts/speech.yaml: goodbye: missing sentence"),
     ("catalog", '"id": "calf_pain"', '"id": "chest_pain"', r"rules/features.json: features\[8\].id: missing or repeated"),
     ("questions", "questions:\n", "questions: [\n", r"prompts/questions.yaml: line \d+: not valid YAML"),

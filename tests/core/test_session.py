@@ -108,14 +108,16 @@ def test_emergency_by_answering_yes(flag):
     assert "listen" not in kinds[i:]
 
 
-def test_unsure_about_chest_pain_is_asked_again_then_treated_as_yes():
+def test_unsure_about_chest_pain_is_an_emergency_at_once():
+    """Issue 10, risk first: a possible emergency is an emergency. "I'm not sure" to the chest-pain
+    question was asked again once before; a person unsure whether they have chest pain now gets the
+    instruction at once."""
     s = Session(C)
     s.start()
     s.hear("yes")
     s.hear("my legs hurt")
     t = s.hear("I'm not sure")
-    assert t.emergency is None and t.listen["question"] == "chest_pain"
-    t = s.hear("I don't know")
+    assert t.events[0]["event"] == "emergency"
     assert t.emergency["reason"] == "chest_pain" and t.end["disposition"] == "emergency"
 
 
@@ -254,6 +256,8 @@ def test_red_flag_heard_out_of_turn_is_confirmed():
     t = s.hear("my foot has turned blue")
     assert t.listen["question"] == "confirm" and t.listen["feature"] == "discoloration"
     t = s.hear("yes")
+    assert t.listen["question"] == "more"  # "anything else about the pain?" before the summary
+    t = s.hear("no")
     assert t.end["disposition"] == "urgent"
 
 

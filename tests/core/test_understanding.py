@@ -54,7 +54,7 @@ DENIALS = [
 ]
 
 ORDINARY = [
-    "no", "yes", "I'm not sure", "my calf hurts when I walk", "the pain is in my shin", "it goes away when I rest",
+    "no", "my calf hurts when I walk", "the pain is in my shin", "it goes away when I rest",
     "my back hurts", "it's a dull ache", "no, my calf hurts", "my leg is tight", "my calf feels tight when I walk",
     "it's a tight feeling in my calf", "the pain is sharp", "it hurts when I walk uphill", "I'm tired", "heavy legs",
     "no I'm fine", "it is in my thigh", "I walk my dog every day", "I feel okay", "I had toast for breakfast",
@@ -175,8 +175,18 @@ def test_rest_pain_is_not_read_from_relief_by_rest(it):
 
 def test_asked_only_cues_do_not_fire_elsewhere(it):
     # "my calf feels tight" must never answer the chest question yes
-    assert it.interpret("my calf feels tight", "chest_pain").intent != "yes"
-    assert it.interpret("some tightness", "chest_pain").intent == "yes"
+    assert it.interpret("my calf feels tight", "chest_pain").intent not in ("yes", "emergency")
+    # "some tightness" said to the chest question is chest tightness: an emergency at once
+    assert (it.interpret("some tightness", "chest_pain").intent, it.interpret("some tightness", "chest_pain").reason) \
+        == ("emergency", "chest_pain")
+    assert it.interpret("some tightness", "calf_pain").intent != "emergency"
+
+
+@pytest.mark.parametrize("text", ["yes", "I'm not sure", "maybe", "a bit", "I think so", "sometimes"])
+@pytest.mark.parametrize("question", ["chest_pain", "breathlessness"])
+def test_a_yes_or_not_sure_to_an_emergency_question_is_an_emergency(it, text, question):
+    meaning = it.interpret(text, question)
+    assert (meaning.intent, meaning.reason) == ("emergency", question)
 
 
 def test_normalize_contractions():

@@ -2,7 +2,8 @@
 
     consent -> open (tell me about the pain, in your own words)
             -> screening (chest pain and breathlessness first, then the urgent red flags)
-            -> questions (adaptive: only what can still change the result) -> ended (summary)
+            -> questions (adaptive: only what can still change the result)
+            -> closing ("anything else you want to tell me about the pain?") -> ended (summary)
 
 The open question comes first so that a plain "yes" or "no" is never taken as an answer about chest
 pain before the person has heard that question; what it mentions fills in features not to be
@@ -20,11 +21,12 @@ from transitions import Machine
 
 from voice_triage.protocol import rules
 from voice_triage.protocol.content import Content, Disposition, Kind, load_content
-from voice_triage.understanding.interpret import EMERGENCY, FREE, NOT_UNDERSTOOD, Interpreter, Meaning
+from voice_triage.understanding.interpret import (ASK_BACK, EMERGENCY, FREE, MAX_CHARS, NOT_UNDERSTOOD, Interpreter,
+                                                  Meaning)
 
 log = logging.getLogger(__name__)
 
-STATES = ["consent", "open", "screening", "questions", "ended"]
+STATES = ["consent", "open", "screening", "questions", "closing", "ended"]
 MAX_SILENCES = 3
 """Silences in a row after which the session ends."""
 MAX_FAILURES = 6
@@ -91,9 +93,16 @@ class Session:
         self.confirming: tuple[str, str] | None = None
         """(feature, value) being confirmed."""
         self.confirm_origin = ""
+        """Why: "heard" (a low-confidence answer to the question), "mention" (a red flag heard out of turn)
+        or "askback" (an emergency mention that may not be the person's own or current)."""
         self.confirm_return = ""
         """The question to ask again when a heard answer is not confirmed."""
-        """Why: "heard" (a low-confidence answer to the question) or "mention" (a red flag heard out of turn)."""
+        self.pending: list[str] = []
+        """Red flags heard out of turn, waiting to be confirmed one at a time."""
+        self.asked_back: set[str] = set()
+        """Emergency reasons already asked back ("do you have chest pain yourself, right now?")."""
+        self.asked_more = False
+        """"Is there anything else?" has been asked."""
         self.retried: set[str] = set()
         self.history: list[_Snapshot] = []
         self.silences = 0
@@ -110,8 +119,9 @@ class Session:
         self.machine.add_transition("begin", "consent", "open")
         self.machine.add_transition("describe", "open", "screening")
         self.machine.add_transition("investigate", "screening", "questions")
-        self.machine.add_transition("restart", ["open", "screening", "questions"], "open")
-        self.machine.add_transition("finish", ["consent", "screening", "open", "questions"], "ended")
+        self.machine.add_transition("close", ["screening", "questions"], "closing")
+        self.machine.add_transition("restart", ["open", "screening", "questions", "closing"], "open")
+        self.machine.add_transition("finish", ["consent", "screening", "open", "questions", "closing"], "ended")
 
     # ------------------------------------------------------------------ public API
 
@@ -127,12 +137,13 @@ class Session:
         return self._turn
 
     def hear(self, text: str, *, confidence: float | None = None) -> Turn:
-        """A transcribed utterance."""
+        """A transcribed utterance (only its first MAX_CHARS characters are read)."""
         self._turn = Turn()
         if self.ended:
             return self._turn
+        text = text[:MAX_CHARS]
         self.inputs += 1
-        meaning = self.interpreter.interpret(text, self.question)
+        meaning = self.interpreter.interpret(text, self.question, about=self._about)
         heard = {"event": "heard", "text": text, "intent": meaning.intent}
         if confidence is not None:
             heard["confidence"] = round(float(confidence), 3)
@@ -142,18 +153,25 @@ class Session:
             if self._doubtful(confidence) and not self.confirming:
                 # heard, but not clearly: ask at once rather than raise a false alarm or miss one
                 self._emit(heard)
-                self.confirming, self.confirm_origin, self.confirm_return = (meaning.reason, "yes"), "heard", \
-                    self.question
+                self._confirm(meaning.reason or "chest_pain", "yes", "heard")
                 self._ask("confirm")
                 return self._turn
             self._emergency(meaning.reason or "chest_pain", text, meaning)
             return self._turn
+        if meaning.reason:
+            heard["reason"] = meaning.reason
         self._emit(heard)
+        if self.confirming and self.confirm_origin == "askback" and not self._keeps_asking(meaning):
+            self._asked_back(meaning, text)
+            return self._turn
         if self.inputs >= MAX_TURNS:
             self._end_early("too_many_failures")
             return self._turn
         if meaning.intent != NOT_UNDERSTOOD:
             self.silences = 0
+        if meaning.intent == ASK_BACK:
+            self._ask_back(meaning)
+            return self._turn
         self._handle(meaning, text, confidence)
         return self._turn
 
@@ -164,8 +182,15 @@ class Session:
             return self._turn
         self.inputs += 1
         self.silences += 1
+        if self.confirming and self.confirm_origin == "askback":
+            # "do you have chest pain yourself, right now?" with no answer: anything but a clear no
+            self._asked_back(None, "")
+            return self._turn
         if self.silences >= MAX_SILENCES or self.inputs >= MAX_TURNS:
             self._end_early("too_many_silences")
+            return self._turn
+        if self.state == "closing":
+            self._conclude()  # nothing else to add
             return self._turn
         self._say("silence")
         self._ask(self.question, simpler=True)
@@ -176,6 +201,7 @@ class Session:
         self._turn = Turn()
         if self.ended:
             return self._turn
+        heard = heard[:MAX_CHARS]
         self.inputs += 1
         if heard:
             reason = self.interpreter.emergency.check(heard)
@@ -183,9 +209,15 @@ class Session:
                 self._emergency(reason, heard, Meaning(EMERGENCY, heard, reason))
                 return self._turn
         self._emit({"event": "heard", "text": heard, "intent": NOT_UNDERSTOOD})
-        if self.state == "open":
-            # something was said in answer to "tell me about the pain": go on rather than ask again
+        if self.confirming and self.confirm_origin == "askback":
+            self._asked_back(None, heard)
+            return self._turn
+        if self.state in ("open", "closing"):
+            # something was said in answer to an open question: go on rather than ask again
             self.silences = 0
+            if self.state == "closing":
+                self._conclude()
+                return self._turn
             self._say("acknowledge_free_speech")
             self.describe()
             self._next()
@@ -212,13 +244,26 @@ class Session:
         return phrases_for(self.content, self.question)
 
     def stop(self) -> Turn:
-        """End at once (Ctrl-C, a lost device): incomplete, with safety-net advice."""
+        """End at once (Ctrl-C, a lost device, end of input): incomplete, with safety-net advice, or
+        the disposition a red flag already answered gives."""
         self._turn = Turn()
         if not self.ended:
             self._end_early("stopped")
         return self._turn
 
     # ------------------------------------------------------------------ handling
+
+    @property
+    def _about(self) -> str | None:
+        """The feature a confirm question asks about, when what is confirmed is a "yes" to it (so
+        that "no, but it is a bit swollen" is read for that feature)."""
+        if self.question == "confirm" and self.confirming and self.confirming[1] == "yes":
+            return self.confirming[0]
+        return None
+
+    def _keeps_asking(self, meaning: Meaning) -> bool:
+        """Commands that only ask to hear the question again (or wait) keep an ask-back open."""
+        return meaning.intent in ("repeat", "help", "why", "wait", "slower", "faster", "louder", "quieter")
 
     def _handle(self, meaning: Meaning, text: str, confidence: float | None) -> None:
         intent = meaning.intent
@@ -239,23 +284,23 @@ class Session:
                 self.consent_doubted = self.consent_doubted or intent == "no"
                 self._failed()
             return
-        if self.state == "open":
+        if self.state in ("open", "closing"):
             self._learn(meaning.features)
             if intent in ("yes", "no", "unsure", FREE):
                 if meaning.features:
                     self._say("acknowledge_free_speech")
-                self.describe()
+                if self.state == "open":
+                    self.describe()
                 self._next()
             else:
                 self._failed()
             return
         # a yes/no question about a feature
         if intent in ("yes", "no", "unsure"):
-            if self._doubtful(confidence) or (intent == "no" and self.question in self.content.emergency.terms
+            if self._doubtful(confidence) or (intent == "no" and self.question in self.content.emergency.targets
                                               and self._doubtful(confidence, EMERGENCY_NO_SURE)):
                 self._learn(meaning.features, skip=self.question)
-                self.confirming, self.confirm_origin, self.confirm_return = (self.question, intent), "heard", \
-                    self.question
+                self._confirm(self.question, intent, "heard")
                 self._ask("confirm")
                 return
             self._learn(meaning.features, skip=self.question)
@@ -278,17 +323,56 @@ class Session:
             return False
         return confidence < (self.confirm_below if below is None else max(below, self.confirm_below))
 
+    def _confirm(self, feature: str, value: str, origin: str) -> None:
+        self.confirming, self.confirm_origin, self.confirm_return = (feature, value), origin, self.question
+
+    def _ask_back(self, meaning: Meaning) -> None:
+        """An emergency mention that may not be the person's own or current ("my wife has chest
+        pain"): asked back once per reason and session, even after a no to its own question (the
+        person may have meant someone else's then, or it may have started since)."""
+        reason = meaning.reason or "chest_pain"
+        self._learn(meaning.features, skip=self.question)
+        if reason in self.asked_back:
+            if self.state in ("open", "closing") or self.confirming:
+                self._next_after_open()
+            else:
+                self._ask(self.question)
+            return
+        self.asked_back.add(reason)
+        self._confirm(reason, "yes", "askback")
+        self._ask("confirm")
+
+    def _asked_back(self, meaning: Meaning | None, text: str) -> None:
+        """The answer to "do you have chest pain yourself, right now?": anything but a clear no is an
+        emergency (an affirmed mention was already one before this is reached)."""
+        reason = self.confirming[0] if self.confirming else "chest_pain"
+        if meaning is not None and meaning.intent == "no":
+            self.confirming = None
+            self.answers[reason] = "no"
+            back = self.confirm_return
+            if back in self.content.features and back not in self.answers:
+                self._ask(back)
+            else:
+                self._next_after_open()
+            return
+        self._emergency(reason, text, meaning)
+
+    def _next_after_open(self) -> None:
+        if self.state == "open":
+            self.describe()
+        self._next()
+
     def _answer(self, feature: str, value: str) -> None:
         content = self.content
+        if feature in content.emergency.targets and value in ("yes", "unsure"):
+            self._record(feature, "yes")
+            self._emergency(feature, self._last_text, None, recorded=True)
+            return
         is_red = content.features[feature].kind is Kind.RED_FLAG
         if is_red and value == "unsure" and feature not in self.retried:
             self.retried.add(feature)
             self._say("unsure_red_flag")
             self._ask(feature, simpler=True)
-            return
-        if feature in content.emergency.terms and value in ("yes", "unsure"):
-            self._record(feature, "yes")
-            self._emergency(feature, self._last_text, None, recorded=True)
             return
         self._record(feature, value)
         self._next()
@@ -300,13 +384,19 @@ class Session:
 
     def _confirmed(self, meaning: Meaning) -> None:
         feature, value = self.confirming or ("", "")
+        origin = self.confirm_origin
         if meaning.intent == "yes":
             self.confirming = None
             self._answer(feature, value)
+        elif origin == "mention" and meaning.intent == "unsure":
+            # a red flag heard out of turn, and the person is not sure: unsure red flags stay urgent
+            self.confirming = None
+            self._record(feature, "unsure")
+            self._next()
         elif meaning.intent in ("no", "unsure"):
             self.confirming = None
-            if self.confirm_origin == "mention":
-                self._next()  # a red flag heard out of turn and not confirmed: the earlier "no" stands
+            if origin == "mention":
+                self._next()  # a red flag heard out of turn and not confirmed: the earlier answer stands
             else:
                 self._ask(self.confirm_return or feature, simpler=True)
         else:
@@ -319,6 +409,9 @@ class Session:
             self._emit_say(self._question_help())
             self._say("help_answers")
             self._ask(self.question)
+        elif command == "why":
+            self._emit_say(self._question_why())
+            self._ask(self.question)
         elif command == "back":
             self._back()
         elif command == "start_over":
@@ -328,6 +421,9 @@ class Session:
             self.answers.clear()
             self.history.clear()
             self.retried.clear()
+            self.pending.clear()
+            self.asked_back.clear()
+            self.asked_more = False
             self.confirming = None
             self._say("start_over")
             self.restart()
@@ -345,6 +441,8 @@ class Session:
             if self.state == "open":
                 self.describe()
                 self._next()
+            elif self.state == "closing":
+                self._conclude()
             elif self.state == "consent" or self.question in self.content.screening or self.question == "confirm":
                 self._failed()  # a safety question cannot be skipped: it is asked again
             else:
@@ -353,6 +451,10 @@ class Session:
     def _question_help(self) -> str:
         q = self.content.questions[self.confirming[0] if self.confirming else self.question]
         return q.help
+
+    def _question_why(self) -> str:
+        qid = self.confirming[0] if self.question == "confirm" and self.confirming else self.question
+        return self.content.questions[qid].why
 
     def _back(self) -> None:
         self.confirming = None
@@ -378,7 +480,7 @@ class Session:
         if self.failures >= MAX_FAILURES:
             self._end_early("too_many_failures")
             return
-        self._say("not_understood_open" if self.question == "open" else "not_understood")
+        self._say("not_understood_open" if self.question in ("open", "more") else "not_understood")
         self._ask(self.question, simpler=True)
 
     # ------------------------------------------------------------------ answers
@@ -388,22 +490,32 @@ class Session:
         self.answers[feature] = value
 
     def _learn(self, features: dict[str, str], skip: str | None = None) -> None:
-        """Take features from free speech. Red flags are never set out of turn; a new one is confirmed."""
+        """Take features from free speech. A red flag said yes (or not sure) out of turn is never
+        recorded silently: it is confirmed with the person, one at a time; a "no" out of turn is not
+        taken (red flags are always asked)."""
         for fid, value in features.items():
-            if fid == skip or fid in self.content.emergency.terms:
+            if fid == skip or fid in self.content.emergency.targets:
                 continue
             if self.content.features[fid].kind is Kind.RED_FLAG:
-                if value == "yes" and self.answers.get(fid) == "no" and self.confirming is None:
-                    self.confirming, self.confirm_origin = (fid, "yes"), "mention"
+                if value in ("yes", "unsure") and self.answers.get(fid) not in ("yes", "unsure") \
+                        and fid not in self.pending and not (self.confirming and self.confirming[0] == fid):
+                    self.pending.append(fid)
                 continue
             if fid not in self.answers:
                 self.answers[fid] = value
+        if self.pending and self.confirming is None:
+            self._confirm(self.pending.pop(0), "yes", "mention")
 
     # ------------------------------------------------------------------ flow
 
     def _next(self) -> None:
+        if self.confirming is None and self.pending:
+            self._confirm(self.pending.pop(0), "yes", "mention")
         if self.confirming:
             self._ask("confirm")
+            return
+        if self.state == "closing":
+            self._conclude()
             return
         if self.state == "screening":
             for fid in self.content.screening:
@@ -412,14 +524,23 @@ class Session:
                     return
             self.investigate()
         if rules.disposition(self.content, self.answers) is Disposition.URGENT:
-            self._conclude()
+            self._close()
             return
         open_features = [f for f in self.content.pattern_features if f not in self.answers]
         feature = rules.next_question(self.content, self.answers, open_features)
         if feature is None:
-            self._conclude()
+            self._close()
         else:
             self._ask(feature)
+
+    def _close(self) -> None:
+        """Before the summary, once: "Is there anything else you want to tell me about the pain?"."""
+        if self.asked_more:
+            self._conclude()
+            return
+        self.asked_more = True
+        self.close()
+        self._ask("more")
 
     def _ask(self, qid: str, *, simpler: bool = False) -> None:
         if qid != self.question:
@@ -429,7 +550,10 @@ class Session:
         text = q.simpler if simpler else q.ask
         if qid == "confirm" and self.confirming:
             feature, value = self.confirming
-            text = text.format(value=self.content.questions[feature].reason if value == "yes" else value)
+            if self.confirm_origin == "askback":
+                text = self.content.questions[feature].askback
+            else:
+                text = text.format(value=self.content.questions[feature].reason if value == "yes" else value)
         self._emit_say(text)
         self._listen()
 
@@ -446,7 +570,10 @@ class Session:
         if not recorded:
             self.answers[reason] = "yes"
         if meaning is not None:
-            self._learn(meaning.features)
+            for fid, value in meaning.features.items():
+                if fid not in self.answers and self.content.features[fid].kind is not Kind.RED_FLAG:
+                    self.answers[fid] = value
+        self.pending.clear()
         self._say("emergency")
         self._say("emergency_why")
         self._say("emergency_repeat")
@@ -461,7 +588,18 @@ class Session:
         self._end(disposition)
 
     def _end_early(self, why: str) -> None:
+        """The session ends before the questions are done. A red flag already answered yes or not
+        sure still gives its disposition and its advice; otherwise the session is incomplete."""
         self._say(why)
+        from voice_triage.dialogue.summary import summarize
+
+        disposition = rules.disposition(self.content, self.answers)
+        if disposition is Disposition.URGENT:
+            self._say("ended_early_urgent")
+            for text in summarize(self.content, self.answers, disposition):
+                self._emit_say(text)
+            self._end(disposition)
+            return
         self._finish_incomplete()
 
     def _finish_incomplete(self) -> None:
@@ -473,6 +611,7 @@ class Session:
 
     def _end(self, disposition: Disposition) -> None:
         self.confirming = None
+        self.pending.clear()
         patterns = rules.ranked(self.content, self.answers)
         self.result = {"event": "end", "disposition": disposition.value, "patterns": patterns,
                        "answers": dict(self.answers)}

@@ -29,17 +29,23 @@ FILES = {
     "commands": "grammars/commands.yaml",
     "emergency": "grammars/emergency.yaml",
     "cues": "grammars/features.yaml",
+    "context": "grammars/context.yaml",
 }
 ANSWER_MEANINGS = ("yes", "no", "unsure")
-COMMANDS = ("repeat", "help", "back", "start_over", "stop", "slower", "faster", "louder", "quieter", "wait", "skip")
-META_QUESTIONS = ("consent", "open", "confirm")
+COMMANDS = ("repeat", "help", "why", "back", "start_over", "stop", "slower", "faster", "louder", "quieter", "wait",
+            "skip")
+META_QUESTIONS = ("consent", "open", "confirm", "more")
+ASSERTIONS = ("negated", "possible", "historical", "hypothetical", "other")
+"""The ConText categories a trigger can give a mention (a mention with none is affirmed)."""
 EMERGENCY_REASONS = ("chest_pain", "breathlessness")
 SPEECH_KEYS = (
     "greeting", "consent_declined", "consent_assumed", "emergency", "emergency_why", "emergency_repeat", "unsure_red_flag",
     "acknowledge_free_speech", "not_understood", "not_understood_open", "silence", "wait", "help_answers", "back",
     "back_at_start", "start_over", "voice_slower", "voice_faster", "voice_louder", "voice_quieter", "stopped",
-    "too_many_silences", "too_many_failures", "ended_early", "points_to", "points_to_also", "points_to_nothing",
-    "unsure_flags", "action_urgent", "action_see_doctor", "action_self_care", "safety_net", "not_a_diagnosis", "goodbye",
+    "too_many_silences", "too_many_failures", "ended_early", "ended_early_urgent", "points_to", "points_to_also",
+    "points_to_nothing", "red_flag_sign", "unsure_flags", "action_dvt", "action_critical_limb_ischemia",
+    "action_urgent", "action_see_doctor", "action_self_care", "self_care_course", "safety_net", "not_a_diagnosis",
+    "goodbye",
 )
 
 
@@ -98,6 +104,11 @@ class Question:
     """How a "yes" is named in the summary (empty for meta questions)."""
     source: str
     """The paragraphs it rests on."""
+    why: str = ""
+    """One sentence on why the question matters, said when the person asks "why do you ask?"."""
+    askback: str = ""
+    """For the emergency features: the question asked when a mention may not be the person's own or
+    not current ("my wife has chest pain"): "Do you have chest pain or tightness yourself, right now?"."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,11 @@ class DispositionRule:
     """The rule always holds (the last one)."""
     source: str
     """The paragraphs it rests on."""
+    min_support: int = 0
+    """For a supported_pattern rule: the pattern needs at least this many features answered yes that
+    count for it."""
+    red_flags_no: bool = False
+    """The rule holds only when every red flag was answered no."""
 
 
 @dataclass(frozen=True)
@@ -150,42 +166,92 @@ class PhraseSet:
     """What the recognizers listen for (each is also in `exact`)."""
 
 
-@dataclass(frozen=True)
-class Cues:
-    """How one feature is heard in free speech (grammars/features.yaml)."""
+class Polarity(str, Enum):
+    """What a mention says when it is affirmed."""
 
-    yes: tuple[re.Pattern, ...]
-    """Present, unless a negation stands before the match."""
-    no: tuple[re.Pattern, ...]
-    """Absent (the pattern holds its own negation)."""
-    unless: re.Pattern | None
-    """A clause that matches this is not read for the feature."""
-    asked_yes: tuple[re.Pattern, ...]
-    """Extra cues for "present" when this feature's question is the one asked."""
-    asked_no: tuple[re.Pattern, ...]
-    """Extra cues for "absent" when this feature's question is the one asked."""
-    asked_unless: re.Pattern | None
-    """A clause that matches this is not read for the asked-only cues."""
+    PRESENT = "present"
+    """The feature is there ("my chest hurts")."""
+    ABSENT = "absent"
+    """The feature is not there ("my breathing is fine", "both legs")."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One way a feature is mentioned: a regular expression over a normalised clause."""
+
+    feature: str
+    """The feature id (for the emergency check: chest_pain or breathlessness)."""
+    pattern: re.Pattern
+    """What the mention looks like."""
+    polarity: Polarity
+    """What it says when affirmed."""
+    kind: str
+    """symptom, term or normal (emergency.yaml); cue or asked (features.yaml)."""
+    flips: bool = False
+    """A negated mention says the opposite ("i am not breathing well" is a mention of
+    breathlessness); otherwise a negated absent-mention says nothing."""
+    asked_only: bool = False
+    """Counts only as the answer to this feature's own question ("some tightness" at the chest question)."""
+    unless: re.Pattern | None = None
+    """A clause that matches this is not read for this mention."""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A ConText trigger term group (grammars/context.yaml)."""
+
+    category: str
+    """negated, possible, historical, hypothetical or other."""
+    direction: str
+    """forward, backward or both."""
+    scope: int
+    """How many words from the trigger a mention may start (forward) or end (backward)."""
+    at_end: bool = False
+    """Only when the trigger is the last thing in its clause."""
+    applies_to: re.Pattern | None = None
+    """Only mentions whose words match this."""
+
+
+@dataclass(frozen=True)
+class ContextRules:
+    """Clauses and assertion rules (grammars/context.yaml)."""
+
+    markers: tuple[tuple[str, ...], ...]
+    """Phrases that always begin a new clause."""
+    joiners: tuple[tuple[str, ...], ...]
+    """Phrases that begin a new clause when a new statement follows them."""
+    statement_starts: frozenset[str]
+    """Words that begin a new statement."""
+    answer_words: tuple[tuple[str, ...], ...]
+    """Bare answer words that may be followed by a new statement."""
+    max_words: int
+    """Clauses longer than this are read in windows of this many words."""
+    statement_break: re.Pattern
+    """A subject and its verb that begin a new statement in the middle of a clause."""
+    binders: frozenset[str]
+    """Words before a statement_break that bind it to what came before (no cut)."""
+    flip_scope: int
+    """How many words may stand between a negation and a healthy state it turns into a mention."""
+    triggers: Mapping[tuple[str, ...], tuple[Trigger, ...]]
+    """Trigger phrase (as words) -> the trigger groups it belongs to."""
+    pseudo: frozenset[tuple[str, ...]]
+    """Phrases that block a trigger at the same place."""
+    terminators: Mapping[str, frozenset[tuple[str, ...]]]
+    """Category (or "all") -> phrases that end a trigger's scope."""
+
+    @functools.cached_property
+    def longest(self) -> int:
+        """The most words any trigger, pseudo-trigger or terminator has."""
+        phrases = list(self.triggers) + list(self.pseudo) + [p for ps in self.terminators.values() for p in ps]
+        return max((len(p) for p in phrases), default=1)
 
 
 @dataclass(frozen=True)
 class EmergencyLexicon:
     """The words of the emergency check (grammars/emergency.yaml)."""
 
-    terms: Mapping[str, tuple[re.Pattern, ...]]
-    """reason -> patterns naming it."""
-    symptoms: Mapping[str, tuple[re.Pattern, ...]]
-    """reason -> patterns that are a mention even with a negation inside."""
-    negation: re.Pattern
-    """A negation word."""
-    fine: re.Pattern
-    """A "... is fine" statement after a term."""
-    fine_also: re.Pattern
-    """Other ways to say breathing is fine."""
-    uncertain: re.Pattern
-    """Words that make a named term a mention whatever else is said."""
-    clause_breaks: re.Pattern
-    """Where an utterance is cut into clauses."""
+    targets: Mapping[str, tuple[Target, ...]]
+    """reason -> the ways it is mentioned (symptoms, terms, normal)."""
     mentions: tuple[str, ...]
     """Emergency phrases for the recognizers' grammars."""
     denials: tuple[str, ...]
@@ -221,6 +287,9 @@ class Content:
     """yes/no/unsure phrases."""
     consent_yes: frozenset[str]
     """Extra ways to agree at the consent question."""
+    lead_ins: tuple[tuple[str, ...], ...]
+    """Phrases taken off the front of a clause before it is matched as an answer ("well", "oh"),
+    longest first."""
     commands: Mapping[str, PhraseSet]
     """Command phrases."""
     polite_before: tuple[str, ...]
@@ -229,10 +298,10 @@ class Content:
     """Words taken off the end before matching a command, longest first."""
     emergency: EmergencyLexicon
     """The emergency check's words."""
-    cues: Mapping[str, Cues]
-    """Free-speech cues by feature id."""
-    cue_unsure: re.Pattern
-    """Words before a cue that make the answer unsure."""
+    cues: Mapping[str, tuple[Target, ...]]
+    """How each feature is mentioned in free speech, by feature id."""
+    context: ContextRules
+    """Clauses and assertion rules."""
     sources: Mapping[str, str] = field(default_factory=dict)
     """Which file each part came from (for messages)."""
 
@@ -345,8 +414,9 @@ def _questions(data: Any, features: Mapping[str, Feature]) -> dict[str, Question
             raise w.fail(f"questions.{fid}", "not a feature id of the catalog")
         q = w.mapping(q, f"questions.{fid}")
         key = f"questions.{fid}"
+        askback = w.text(q, "askback", key) if fid in EMERGENCY_REASONS else ""
         out[fid] = Question(fid, w.text(q, "ask", key), w.text(q, "simpler", key), w.text(q, "help", key),
-                            w.text(q, "reason", key), w.source(q, key))
+                            w.text(q, "reason", key), w.source(q, key), w.text(q, "why", key), askback)
     for fid in features:
         if fid not in out:
             raise w.fail(f"questions.{fid}", "the feature has no question")
@@ -356,7 +426,7 @@ def _questions(data: Any, features: Mapping[str, Feature]) -> dict[str, Question
         q = w.mapping(meta[mid], f"meta.{mid}")
         key = f"meta.{mid}"
         out[mid] = Question(mid, w.text(q, "ask", key), w.text(q, "simpler", key), w.text(q, "help", key), "",
-                            w.source(q, key))
+                            w.source(q, key), w.text(q, "why", key))
     return out
 
 
@@ -441,7 +511,14 @@ def _rules(data: Any, features: Mapping[str, Feature], catalog_patterns: Mapping
         always = bool(when.get("always"))
         if not (feats or supported or always):
             raise w.fail(f"{key}.when", "needs any_feature, supported_pattern or always")
-        rules.append(DispositionRule(str(r.get("id", key)), then, feats, answers, supported, always, w.source(r, key)))
+        min_support = when.get("min_support", 0)
+        if not isinstance(min_support, int) or min_support < 0:
+            raise w.fail(f"{key}.when.min_support", "must be a whole number")
+        red_no = when.get("red_flags", None)
+        if red_no not in (None, "no"):
+            raise w.fail(f"{key}.when.red_flags", "the only condition on red flags is 'no' (every red flag answered no)")
+        rules.append(DispositionRule(str(r.get("id", key)), then, feats, answers, supported, always, w.source(r, key),
+                                     min_support, red_no == "no"))
     if not rules[-1].always:
         raise w.fail(f"dispositions[{len(rules) - 1}]", "the last rule must be 'always: true'")
     screening = tuple(data.get("screening") or ())
@@ -484,11 +561,10 @@ def _check_unique(sets: Mapping[str, tuple[str, PhraseSet]]) -> None:
             owner[phrase] = (file, meaning)
 
 
-def _cues(data: Any, features: Mapping[str, Feature]) -> tuple[dict[str, Cues], re.Pattern]:
+def _cues(data: Any, features: Mapping[str, Feature]) -> dict[str, tuple[Target, ...]]:
     w = _Where(FILES["cues"])
-    unsure = w.regex(w.mapping(data, "(top)").get("unsure"), "unsure")
     data = w.mapping(w.mapping(data, "(top)").get("features"), "features")
-    out = {}
+    out: dict[str, tuple[Target, ...]] = {}
     for fid, entry in data.items():
         key = f"features.{fid}"
         if fid not in features:
@@ -498,10 +574,16 @@ def _cues(data: Any, features: Mapping[str, Feature]) -> tuple[dict[str, Cues], 
         asked = w.mapping(entry.get("when_asked") or {}, f"{key}.when_asked")
         unless = w.regex(entry["unless"], f"{key}.unless") if "unless" in entry else None
         asked_unless = w.regex(asked["unless"], f"{key}.when_asked.unless") if "unless" in asked else None
-        out[fid] = Cues(w.regexes(entry.get("yes"), f"{key}.yes"), w.regexes(entry.get("no"), f"{key}.no"), unless,
-                        w.regexes(asked.get("yes"), f"{key}.when_asked.yes"),
-                        w.regexes(asked.get("no"), f"{key}.when_asked.no"), asked_unless)
-    return out, unsure
+        targets = [Target(fid, rx, Polarity.PRESENT, "cue", unless=unless)
+                   for rx in w.regexes(entry.get("yes"), f"{key}.yes")]
+        targets += [Target(fid, rx, Polarity.ABSENT, "cue", unless=unless)
+                    for rx in w.regexes(entry.get("no"), f"{key}.no")]
+        targets += [Target(fid, rx, Polarity.PRESENT, "asked", asked_only=True, unless=asked_unless)
+                    for rx in w.regexes(asked.get("yes"), f"{key}.when_asked.yes")]
+        targets += [Target(fid, rx, Polarity.ABSENT, "asked", asked_only=True, unless=asked_unless)
+                    for rx in w.regexes(asked.get("no"), f"{key}.when_asked.no")]
+        out[fid] = tuple(targets)
+    return out
 
 
 def _emergency(data: Any) -> EmergencyLexicon:
@@ -510,24 +592,83 @@ def _emergency(data: Any) -> EmergencyLexicon:
     reasons = w.mapping(data.get("reasons"), "reasons")
     if sorted(reasons) != sorted(EMERGENCY_REASONS):
         raise w.fail("reasons", f"must be exactly {', '.join(EMERGENCY_REASONS)}")
-    terms, symptoms = {}, {}
+    targets = {}
     for reason, entry in reasons.items():
-        entry = w.mapping(entry, f"reasons.{reason}")
-        w.source(entry, f"reasons.{reason}")
-        terms[reason] = w.regexes(entry.get("terms"), f"reasons.{reason}.terms")
-        symptoms[reason] = w.regexes(entry.get("symptoms"), f"reasons.{reason}.symptoms")
-        if not terms[reason]:
-            raise w.fail(f"reasons.{reason}.terms", "no terms")
+        key = f"reasons.{reason}"
+        entry = w.mapping(entry, key)
+        w.source(entry, key)
+        found = [Target(reason, rx, Polarity.PRESENT, "symptom") for rx in w.regexes(entry.get("symptoms"), f"{key}.symptoms")]
+        if not found:
+            raise w.fail(f"{key}.symptoms", "no symptoms")
+        found += [Target(reason, rx, Polarity.PRESENT, "term") for rx in w.regexes(entry.get("terms"), f"{key}.terms")]
+        found += [Target(reason, rx, Polarity.ABSENT, "normal", flips=True)
+                  for rx in w.regexes(entry.get("normal"), f"{key}.normal")]
+        targets[reason] = tuple(found)
     lists = []
     for key in ("phrases", "denials", "lookalikes"):
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
             raise w.fail(key, "expected a list of phrases")
         lists.append(tuple(items))
-    return EmergencyLexicon(
-        terms, symptoms, w.regex(data.get("negation"), "negation"), w.regex(data.get("fine"), "fine"),
-        w.regex(data.get("fine_also"), "fine_also"), w.regex(data.get("uncertain"), "uncertain"),
-        w.regex(data.get("clause_breaks"), "clause_breaks"), *lists)
+    return EmergencyLexicon(targets, *lists)
+
+
+def _words(w: _Where, templates: Any, key: str) -> list[tuple[str, ...]]:
+    return [tuple(p.split()) for p in w.phrases(templates, key)]
+
+
+def _count(w: _Where, value: Any, key: str) -> int:
+    if not isinstance(value, int) or value < 0:
+        raise w.fail(key, "must be a whole number")
+    return value
+
+
+def _context(data: Any) -> ContextRules:
+    w = _Where(FILES["context"])
+    data = w.mapping(data, "(top)")
+    clauses = w.mapping(data.get("clauses"), "clauses")
+    max_words = clauses.get("max_words")
+    if not isinstance(max_words, int) or max_words < 10:
+        raise w.fail("clauses.max_words", "must be a whole number of at least 10")
+    triggers: dict[tuple[str, ...], list[Trigger]] = {}
+    groups = w.mapping(data.get("triggers"), "triggers")
+    for category, items in groups.items():
+        if category not in ASSERTIONS:
+            raise w.fail(f"triggers.{category}", f"not a ConText category ({', '.join(ASSERTIONS)})")
+        if not isinstance(items, list):
+            raise w.fail(f"triggers.{category}", "expected a list of trigger groups")
+        for i, item in enumerate(items):
+            key = f"triggers.{category}[{i}]"
+            item = w.mapping(item, key)
+            direction = item.get("direction")
+            if direction not in ("forward", "backward", "both"):
+                raise w.fail(f"{key}.direction", "must be forward, backward or both")
+            scope = item.get("scope")
+            if not isinstance(scope, int) or scope < 1:
+                raise w.fail(f"{key}.scope", "must be a whole number of words, at least 1")
+            applies = w.regex(item["applies_to"], f"{key}.applies_to") if "applies_to" in item else None
+            trigger = Trigger(category, direction, scope, bool(item.get("at_end")), applies)
+            for words in _words(w, item.get("phrases"), f"{key}.phrases"):
+                triggers.setdefault(words, []).append(trigger)
+    terminators = {cat: frozenset(_words(w, items, f"terminators.{cat}"))
+                   for cat, items in w.mapping(data.get("terminators") or {}, "terminators").items()}
+    for cat in terminators:
+        if cat != "all" and cat not in ASSERTIONS:
+            raise w.fail(f"terminators.{cat}", "not a ConText category or all")
+    return ContextRules(
+        tuple(_words(w, clauses.get("markers"), "clauses.markers")),
+        tuple(_words(w, clauses.get("joiners"), "clauses.joiners")),
+        frozenset(word for words in _words(w, clauses.get("statement_starts"), "clauses.statement_starts")
+                  for word in words),
+        tuple(_words(w, clauses.get("answer_words"), "clauses.answer_words")),
+        max_words,
+        w.regex(clauses.get("statement_break"), "clauses.statement_break"),
+        frozenset(str(b) for b in clauses.get("binders") or ()),
+        _count(w, data.get("flip_scope"), "flip_scope"),
+        {words: tuple(ts) for words, ts in triggers.items()},
+        frozenset(_words(w, data.get("pseudo"), "pseudo")),
+        terminators,
+    )
 
 
 def content_from_data(parts: Mapping[str, Any]) -> Content:
@@ -554,10 +695,15 @@ def content_from_data(parts: Mapping[str, Any]) -> Content:
     everything.update({m: (FILES["commands"], ps) for m, ps in commands.items()})
     everything["consent_yes"] = (FILES["answers"], PhraseSet(consent_yes - answers["yes"].exact, ()))
     _check_unique(everything)
-    cues, cue_unsure = _cues(parts["cues"], features)
+    cues = _cues(parts["cues"], features)
     emergency = _emergency(parts["emergency"])
+    context = _context(parts["context"])
+    lead_ins = answers_data.get("lead_ins") or []
+    if not isinstance(lead_ins, list) or not all(isinstance(x, str) for x in lead_ins):
+        raise wa.fail("lead_ins", "expected a list of words")
     return Content(features, pattern_ids, questions, speech, patterns, rules, screening, answers, consent_yes,
-                   commands, before, after, emergency, cues, cue_unsure, dict(FILES))
+                   tuple(sorted({tuple(x.split()) for x in lead_ins}, key=len, reverse=True)), commands, before, after, emergency, cues,
+                   context, dict(FILES))
 
 
 def _parse(part: str, text: str) -> Any:

@@ -35,12 +35,28 @@ def ranked(content: Content, answers: Answers) -> list[str]:
     return [pid for s, _, pid in sorted(scored, reverse=True) if s >= content.patterns[pid].threshold]
 
 
+def support(pattern: Pattern, answers: Answers) -> int:
+    """How many features answered yes count for the pattern."""
+    return sum(1 for f, w in pattern.weights.items() if answers.get(f) == "yes" and w.get("yes", 0.0) > 0)
+
+
+def _holds(content: Content, rule: DispositionRule, answers: Answers, supported: list[str]) -> bool:
+    if rule.red_flags_no and any(answers.get(f) != "no" for f in content.red_flags):
+        return False
+    if rule.always:
+        return True
+    if rule.features and any(answers.get(f) in rule.answers for f in rule.features):
+        return True
+    return rule.supported is not None and any(
+        content.patterns[pid].disposition is rule.supported and support(content.patterns[pid], answers) >= rule.min_support
+        for pid in supported)
+
+
 def fired_rule(content: Content, answers: Answers) -> DispositionRule:
     """The disposition rule that decides: the first that holds (the last one always does; checked on load)."""
-    supported = {content.patterns[pid].disposition for pid in ranked(content, answers)}
+    supported = ranked(content, answers)
     for rule in content.rules:
-        if rule.always or (rule.features and any(answers.get(f) in rule.answers for f in rule.features)) \
-                or (rule.supported is not None and rule.supported in supported):
+        if _holds(content, rule, answers, supported):
             return rule
     return content.rules[-1]
 
@@ -48,6 +64,15 @@ def fired_rule(content: Content, answers: Answers) -> DispositionRule:
 def disposition(content: Content, answers: Answers) -> Disposition:
     """The disposition of the first rule that holds."""
     return fired_rule(content, answers).then
+
+
+def _min_support(content: Content) -> dict[Disposition, int]:
+    """Disposition -> how many supporting features its pattern rule needs (self-care: two)."""
+    return {r.supported: r.min_support for r in content.rules if r.supported is not None and r.min_support}
+
+
+def _open_support(pattern: Pattern, open_features: Iterable[str]) -> int:
+    return sum(1 for f in open_features if pattern.weights.get(f, {}).get("yes", 0.0) > 0)
 
 
 def _possible(content: Content, answers: Answers, open_features: list[str]) -> dict[str, tuple[float, float]]:
@@ -61,8 +86,11 @@ def settled(content: Content, answers: Answers, open_features: list[str]) -> boo
     b = _possible(content, answers, open_features)
     pats = content.patterns
     # the disposition, from the pattern rules (red flags are all asked before these questions)
-    could = {pid for pid in pats if b[pid][1] >= pats[pid].threshold}
-    surely = {pid for pid in pats if b[pid][0] >= pats[pid].threshold}
+    need = _min_support(content)
+    could = {pid for pid in pats if b[pid][1] >= pats[pid].threshold
+             and support(pats[pid], answers) + _open_support(pats[pid], open_features) >= need.get(pats[pid].disposition, 0)}
+    surely = {pid for pid in pats if b[pid][0] >= pats[pid].threshold
+              and support(pats[pid], answers) >= need.get(pats[pid].disposition, 0)}
     outcomes = set()
     if any(pats[p].disposition is Disposition.SEE_DOCTOR for p in could):
         outcomes.add(Disposition.SEE_DOCTOR)

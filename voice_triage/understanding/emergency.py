@@ -1,77 +1,54 @@
 """The emergency check (P9): chest pain or breathing trouble, mentioned in any words.
 
-It runs first on every utterance in every state. It works clause by clause, so "no chest pain,
-just a cramp" is a denial and "no, but I'm short of breath" is a mention; an uncertain mention
-("maybe some chest pain") counts as a mention.
+It runs first on every utterance in every state, on every clause (clauses.py), and reads what
+each mention asserts (context.py): "no chest pain, just a cramp" is a denial, "no, but I'm short of
+breath" and "I'm not breathing well" are mentions, "maybe some chest pain" counts as a mention, and
+"my wife has chest pain" is someone else's (asked back by the dialogue, not an alarm).
 """
 from __future__ import annotations
 
-from voice_triage.protocol.content import EmergencyLexicon
-from voice_triage.understanding.normalize import normalize
+from voice_triage.protocol.content import EMERGENCY_REASONS, Content, Target
+from voice_triage.understanding import policy
+from voice_triage.understanding.clauses import ClauseSplitter
+from voice_triage.understanding.context import ContextReader, Mention
 
 
 class EmergencyDetector:
-    """Finds a mention of chest pain or breathlessness in normalised text."""
+    """Finds mentions of chest pain or breathlessness, and what each asserts."""
 
-    def __init__(self, lexicon: EmergencyLexicon):
-        self.lexicon = lexicon
-        self._whole = tuple(f" {normalize(m)} " for m in lexicon.mentions)
+    def __init__(self, content: Content, splitter: ClauseSplitter, reader: ContextReader):
+        self.splitter = splitter
+        self.reader = reader
+        self._targets: tuple[Target, ...] = tuple(t for r in EMERGENCY_REASONS for t in content.emergency.targets[r])
+        self._asked = {r: tuple(t for t in content.cues.get(r, ()) if t.asked_only) for r in EMERGENCY_REASONS}
+
+    def mentions_in(self, clauses: list[str], asked: str | None = None) -> list[Mention]:
+        """Every emergency mention of the clauses; at the chest-pain or breathing question also the
+        words that answer it ("some tightness", "a bit puffed")."""
+        targets = self._targets + self._asked.get(asked or "", ())
+        return [m for i, clause in enumerate(clauses) for m in self.reader.mentions(clause, targets, index=i)]
+
+    def mentions(self, text: str) -> list[Mention]:
+        return self.mentions_in(self.splitter.split(text))
+
+    def check(self, text: str) -> str | None:
+        """The reason ("chest_pain" or "breathlessness") `text` affirms or hedges, or None."""
+        return policy.emergency(self.mentions(text))
 
     def check_partial(self, text: str) -> str | None:
         """The check for a partial recognition result, said while the person is still speaking.
 
-        A single word is not enough here: "my chest" may go on "... is fine". The partial must hold
-        a whole emergency phrase ("my chest feels tight", "can't breathe"); the final result of the
-        same utterance still gets the full check.
+        A topic word is not enough here: "my chest" may go on "... is fine". The partial must hold
+        a whole statement of the symptom ("my chest feels tight", "can't breathe"); the final result
+        of the same utterance still gets the full check.
         """
-        norm = normalize(text)
-        reason = self.check(norm, normalized=True)
-        if reason is None:
-            return None
-        padded = f" {norm} "
-        if any(m in padded for m in self._whole) or any(p.search(norm) for p in self.lexicon.symptoms[reason]):
-            return reason
-        return None
+        return policy.emergency(m for m in self.mentions(text) if m.kind == "symptom")
 
-    def clauses(self, norm: str) -> list[str]:
-        """`norm` cut into clauses at "but", "and", commas, "just" and the like."""
-        return [c.strip() for c in self.lexicon.clause_breaks.split(norm) if c and c.strip()]
-
-    def check(self, text: str, *, normalized: bool = False) -> str | None:
-        """The reason ("chest_pain" or "breathlessness") `text` mentions, or None."""
-        norm = text if normalized else normalize(text)
-        if not norm:
-            return None
-        for clause in self.clauses(norm):
-            for reason in self.lexicon.terms:
-                if self._mentions(clause, reason):
-                    return reason
-        return None
-
-    def named(self, text: str, *, normalized: bool = False) -> set[str]:
+    def named(self, text: str) -> set[str]:
         """The reasons `text` names at all, as a mention or a denial."""
-        norm = text if normalized else normalize(text)
-        return {reason for clause in self.clauses(norm) for reason, terms in self.lexicon.terms.items()
-                if any(t.search(clause) for t in terms)}
+        return {m.feature for m in self.mentions(text)}
 
-    def denied(self, text: str, *, normalized: bool = False) -> set[str]:
+    def denied(self, text: str) -> set[str]:
         """The reasons `text` names only to deny them ("no chest pain", "my breathing is fine")."""
-        norm = text if normalized else normalize(text)
-        return {reason for reason in self.named(norm, normalized=True) if self.check(norm, normalized=True) != reason}
-
-    def _mentions(self, clause: str, reason: str) -> bool:
-        lex = self.lexicon
-        if any(p.search(clause) for p in lex.symptoms[reason]):
-            return True
-        for term in lex.terms[reason]:
-            for match in term.finditer(clause):
-                if lex.uncertain.search(clause):
-                    return True
-                if lex.negation.search(clause, 0, match.start()):
-                    continue
-                if lex.fine.search(clause, match.end()):
-                    continue
-                if reason == "breathlessness" and lex.fine_also.search(clause):
-                    continue
-                return True
-        return False
+        found = self.mentions(text)
+        return {m.feature for m in found if m.value == "no"} - {m.feature for m in found if m.value != "no"}

@@ -1,0 +1,131 @@
+"""Cutting what a person said into clauses, before anything else is read from it.
+
+People correct and add as they speak: "No. My chest hurts now.", "no, but it wakes me at night",
+"not pain exactly, more a tightness in my chest", "no my chest hurts". Each clause is read on its
+own: the answer to the question comes from the clause that answers it, and every clause is scanned
+for mentions (grammars/context.yaml says where clauses begin).
+
+Cuts, in order:
+  1. punctuation, when the text has it (typed text, recognizers that punctuate);
+  2. discourse markers that always begin a clause ("but", "though", "actually", "wait" ...);
+  3. joiners ("and", "so", "now" ...) when a new statement follows them ("yes and my chest hurts",
+     not "no chest pain and no breathlessness");
+  4. a bare answer word followed by a new statement ("no my chest hurts" -> "no" | "my chest hurts").
+A piece that is as a whole an answer or command phrase ("now and then", "hold on a second") is
+never cut. Everything here is linear in the number of words.
+"""
+from __future__ import annotations
+
+import re
+from typing import Collection, Iterable
+
+from voice_triage.protocol.content import ContextRules
+from voice_triage.understanding.normalize import normalize
+
+_PUNCTUATION = re.compile(r"(?:[.!?;:,\u2026\u2014\u2013]|--|\s-\s)+")
+"""Where punctuation cuts: full stops, commas, semicolons, colons, dashes, ellipses."""
+MAX_ANSWER_WORDS = 8
+"""The most words of a whole answer phrase looked for at the start of a clause."""
+
+
+def _match_at(words: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> int:
+    """The number of words of the longest phrase of `phrases` that starts at words[i] (0: none)."""
+    best = 0
+    for phrase in phrases:
+        n = len(phrase)
+        if n > best and tuple(words[i:i + n]) == phrase:
+            best = n
+    return best
+
+
+class ClauseSplitter:
+    """Cuts raw text into normalised clauses."""
+
+    def __init__(self, rules: ContextRules, whole_phrases: Collection[str] = ()):
+        self.rules = rules
+        self.whole = frozenset(whole_phrases)
+        self._markers = self._index(rules.markers)
+        self._joiners = self._index(rules.joiners)
+        self._answers = self._index(rules.answer_words)
+
+    @staticmethod
+    def _index(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+        out: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            out.setdefault(phrase[0], []).append(phrase)
+        return out
+
+    def split(self, text: str) -> list[str]:
+        """The clauses of `text`, each normalised (lower case, contractions written out)."""
+        clauses: list[str] = []
+        for piece in _PUNCTUATION.split(text):
+            norm = normalize(piece)
+            if not norm:
+                continue
+            if norm in self.whole:
+                clauses.append(norm)
+                continue
+            for clause in self._cut(norm.split()):
+                for part in self._answer_first(clause):
+                    clauses.extend(self._statements(part))
+        return [c for c in clauses if c]
+
+    def _statements(self, clause: str) -> list[str]:
+        """Cut where a new statement begins mid-clause ("no chest pain i am short of breath")."""
+        out, start = [], 0
+        for match in self.rules.statement_break.finditer(clause):
+            at = match.start()
+            if at <= start:
+                continue
+            before = clause[start:at].split()
+            if before and before[-1] not in self.rules.binders:
+                out.append(clause[start:at].strip())
+                start = at
+        out.append(clause[start:].strip())
+        return out
+
+    def _starts_statement(self, words: list[str], i: int) -> bool:
+        return i < len(words) and (words[i] in self.rules.statement_starts or bool(self._answer_at(words, i)))
+
+    def _answer_at(self, words: list[str], i: int) -> int:
+        return _match_at(words, i, self._answers.get(words[i], ())) if i < len(words) else 0
+
+    def _cut(self, words: list[str]) -> list[list[str]]:
+        out: list[list[str]] = [[]]
+        i = 0
+        while i < len(words):
+            word = words[i]
+            n = _match_at(words, i, self._markers.get(word, ()))
+            if n and out[-1]:
+                out.append([])
+            elif not n:
+                n = _match_at(words, i, self._joiners.get(word, ()))
+                if n and out[-1] and self._starts_statement(words, i + n):
+                    out.append([])
+                elif not n:
+                    n = 1
+            out[-1].extend(words[i:i + n])
+            i += n
+        return out
+
+    def _answer_first(self, words: list[str]) -> list[str]:
+        """["no", "my", "chest", "hurts"] -> ["no", "my chest hurts"]; anything else stays whole."""
+        whole = " ".join(words)
+        if whole in self.whole:
+            return [whole]
+        i = 0
+        while True:
+            n = self._answer_at(words, i)
+            if not n:
+                break
+            i += n
+        if not i:
+            return [whole]  # only a clause that begins with a bare answer word is cut here
+        # the longest whole answer phrase at the start ("no it does not", "no i do not think so")
+        for size in range(min(len(words) - 1, MAX_ANSWER_WORDS), i, -1):
+            if " ".join(words[:size]) in self.whole:
+                i = size
+                break
+        if 0 < i < len(words) and words[i] in self.rules.statement_starts:
+            return [" ".join(words[:i]), " ".join(words[i:])]
+        return [whole]
