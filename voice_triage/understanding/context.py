@@ -97,20 +97,25 @@ class ContextReader:
     # ------------------------------------------------------------------ the parts
 
     def triggers(self, words: Sequence[str]) -> list[_Found]:
-        """The triggers of a clause, longest match first at each word; pseudo-triggers block."""
+        """The triggers of a clause: the longest match at each word. A pseudo-trigger blocks every
+        trigger that starts inside it ("can not stop wheezing" denies nothing); a trigger does not
+        ("is not warm or red": both "is not warm" and "not" are found)."""
         found: list[_Found] = []
-        i = 0
-        while i < len(words):
+        blocked_until = 0
+        for i in range(len(words)):
+            if i < blocked_until:
+                continue
             best: tuple[str, ...] | None = None
             for phrase in self._triggers.get(words[i], ()):
                 if (best is None or len(phrase) > len(best)) and tuple(words[i:i + len(phrase)]) == phrase:
                     best = phrase
             if best is None:
-                i += 1
                 continue
-            for trigger in self.rules.triggers.get(best, ()):  # a pseudo-trigger has none
+            if best in self.rules.pseudo:
+                blocked_until = i + len(best)
+                continue
+            for trigger in self.rules.triggers[best]:
                 found.append(_Found(trigger, i, i + len(best)))
-            i += len(best)
         return found
 
     def _terminator_positions(self, words: Sequence[str]) -> dict[str, list[int]]:
