@@ -216,7 +216,9 @@ class Session:
             # something was said in answer to an open question: go on rather than ask again
             self.silences = 0
             if self.state == "closing":
-                self._conclude()
+                # a late red flag in what the recognizer could make out is still confirmed
+                self._learn(self.interpreter.interpret(heard, "more").features if heard else {})
+                self._next()
                 return self._turn
             self._say("acknowledge_free_speech")
             self.describe()
