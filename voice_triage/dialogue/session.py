@@ -459,7 +459,15 @@ class Session:
         return self.content.questions[qid].why
 
     def _back(self) -> None:
-        self.confirming = None
+        if self.confirming:
+            # "go back" at "did I hear you right?": back to the question it interrupted
+            back, self.confirming = self.confirm_return, None
+            self._say("back")
+            if back in self.content.features and back not in self.answers:
+                self._ask(back)
+            else:
+                self._next_after_open()
+            return
         if not self.history:
             self._say("back_at_start")
             self._ask(self.question)
@@ -488,7 +496,9 @@ class Session:
     # ------------------------------------------------------------------ answers
 
     def _record(self, feature: str, value: str) -> None:
-        self.history.append(_Snapshot(self.state, self.question, dict(self.answers), set(self.retried)))
+        # "go back" returns to the feature's own question, also when it was answered at a confirm
+        asked = feature if self.question == "confirm" else self.question
+        self.history.append(_Snapshot(self.state, asked, dict(self.answers), set(self.retried)))
         self.answers[feature] = value
 
     def _learn(self, features: dict[str, str], skip: str | None = None) -> None:
@@ -503,8 +513,8 @@ class Session:
                         and fid not in self.pending and not (self.confirming and self.confirming[0] == fid):
                     self.pending.append(fid)
                 continue
-            if fid not in self.answers:
-                self.answers[fid] = value
+            if fid not in self.answers and value != "unsure":
+                self.answers[fid] = value  # a hedged mention ("kind of the day after") leaves the question to be asked
         if self.pending and self.confirming is None:
             self._confirm(self.pending.pop(0), "yes", "mention")
 

@@ -232,6 +232,8 @@ class ContextRules:
     """Words before a statement_break that bind it to what came before (no cut)."""
     flip_scope: int
     """How many words may stand between a negation and a healthy state it turns into a mention."""
+    flip_breaks: frozenset[str]
+    """Words that keep a negation from reaching a healthy state."""
     triggers: Mapping[tuple[str, ...], tuple[Trigger, ...]]
     """Trigger phrase (as words) -> the trigger groups it belongs to."""
     pseudo: frozenset[tuple[str, ...]]
@@ -665,6 +667,7 @@ def _context(data: Any) -> ContextRules:
         w.regex(clauses.get("statement_break"), "clauses.statement_break"),
         frozenset(str(b) for b in clauses.get("binders") or ()),
         _count(w, data.get("flip_scope"), "flip_scope"),
+        frozenset(str(x) for x in data.get("flip_breaks") or ()),
         {words: tuple(ts) for words, ts in triggers.items()},
         frozenset(_words(w, data.get("pseudo"), "pseudo")),
         terminators,

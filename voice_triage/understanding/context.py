@@ -182,7 +182,11 @@ class ContextReader:
                     categories.add(t.category)
                 continue
             if f.end <= first and t.direction in ("forward", "both"):
-                scope = min(t.scope, self.rules.flip_scope) if target.flips and t.category == "negated" else t.scope
+                scope = t.scope
+                if target.flips and t.category == "negated":
+                    scope = min(scope, self.rules.flip_scope)
+                    if any(w in self.rules.flip_breaks for w in words[f.end:first]):
+                        continue
                 if first - f.end <= scope and not self._stopped(stops, t.category, f.end, first):
                     categories.add(t.category)
             elif f.start >= last and t.direction in ("backward", "both"):
