@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voice_triage.audio.virtual import (BLOCK_FRAMES, MIC_FEED, RECORD_RATE, SPEAKER, VirtualAudio,  # noqa: E402
+from tests.support.virtual import (BLOCK_FRAMES, MIC_FEED, RECORD_RATE, SPEAKER, VirtualAudio,  # noqa: E402
                                         VirtualPatient)
-from voice_triage.demo import PERSONAS, PatientVoice, Persona  # noqa: E402
+from voice_triage.modes.demo import PERSONAS, PatientVoice, Persona  # noqa: E402
 from voice_triage.speech import Captions, VoiceSettings, open_speech_output  # noqa: E402
 
 logger = logging.getLogger("bench_latency")
@@ -51,7 +51,7 @@ def percentile(values: list[float], q: float) -> float | None:
 def run_one(persona: Persona, audio: VirtualAudio, folder: str, settings: VoiceSettings, speech_in) -> dict:
     """One live session; returns each answer's latency to the assistant's next sound."""
     from voice_triage.dialogue.session import Session
-    from voice_triage.live import run_live
+    from voice_triage.modes.live import run_live
 
     recognizer, microphone, listen = speech_in
     patient = VirtualPatient(audio, persona.answer, PatientVoice(persona.voice, folder).render)
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
-    from voice_triage.live import open_speech_in
+    from voice_triage.modes.live import open_speech_in
 
     audio = VirtualAudio.start()
     ears = open_speech_in(args.asr, trailing_silence_ms=args.trailing_silence_ms)

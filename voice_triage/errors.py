@@ -13,6 +13,10 @@ class AudioDeviceError(VoiceTriageError):
     """No microphone or speaker, a device that vanished, or audio that cannot be read."""
 
 
+class NoSuchDeviceError(AudioDeviceError):
+    """A sound device the user named does not exist (not retried: the name is wrong)."""
+
+
 class ModelError(VoiceTriageError):
     """A speech recognition model is missing, incomplete or of the wrong kind."""
 

@@ -8,7 +8,7 @@ import wave
 import pytest
 
 from voice_triage.audio.sinks import NullSink, Pcm, RecordingSink, WavFileSink, open_speaker, parse_device
-from voice_triage.audio.virtual import pulse_session
+from tests.support.virtual import pulse_session
 from voice_triage.errors import AudioDeviceError
 
 pulse = pytest.fixture(scope="session")(pulse_session)

@@ -8,7 +8,7 @@ from speechgen import Clip
 from voice_triage.audio.endpoint import listen
 from voice_triage.audio.sources import WavFileSource
 from voice_triage.dialogue.session import Session
-from voice_triage.protocol.content import load_content
+from voice_triage.content.loader import load_content
 from voice_triage.speech_in import CONFIRM_BELOW, Ears, turn_from
 
 pytestmark = [pytest.mark.speech, pytest.mark.usefixtures("need_tools")]

@@ -95,7 +95,7 @@ def test_a_broken_engine_is_a_speech_output_error():
 
 
 def test_importing_speech_and_sinks_loads_no_sound_library():
-    code = ("import sys, voice_triage.speech, voice_triage.audio.sinks, voice_triage.live\n"
+    code = ("import sys, voice_triage.speech, voice_triage.audio.sinks, voice_triage.modes.live\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyttsx3', 'sounddevice', 'numpy')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

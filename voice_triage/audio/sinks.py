@@ -17,7 +17,7 @@ import wave
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from voice_triage.errors import AudioDeviceError
+from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,9 @@ class SpeakerSink:
             info = sd.query_devices(self.device, kind="output")
         except (ValueError, sd.PortAudioError) as exc:
             wanted = "the default output device" if self.device is None else f"output device {self.device!r}"
+            if self.device is not None and "matching" in str(exc):
+                raise NoSuchDeviceError(f"There is no speaker called {str(self.device)!r}; "
+                                        "`voice-triage devices` lists them.") from exc
             raise AudioDeviceError(
                 f"No speaker: {wanted} is not available ({exc}). "
                 "Run 'voice-triage devices' to list the devices."

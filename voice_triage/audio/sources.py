@@ -14,7 +14,7 @@ from typing import BinaryIO, Protocol, runtime_checkable
 
 import numpy as np
 
-from voice_triage.errors import AudioDeviceError
+from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +205,24 @@ def list_devices() -> str:
     return "\n".join(lines) + "\n(* default input; use --input-device INDEX or NAME)"
 
 
+def check_input_device(device: int | str) -> int:
+    """The index of the microphone `device` names; NoSuchDeviceError (one line) when none does."""
+    sd = _sounddevice()
+    try:
+        devices = sd.query_devices()
+    except Exception as exc:
+        raise AudioDeviceError(f"Cannot query audio devices: {exc}.") from exc
+    inputs = [i for i, d in enumerate(devices) if d.get("max_input_channels", 0) > 0]
+    if isinstance(device, int) or str(device).isdigit():
+        if int(device) in inputs:
+            return int(device)
+    else:
+        for i in inputs:
+            if str(device).lower() in devices[i]["name"].lower():
+                return i
+    raise NoSuchDeviceError(f"There is no microphone called {str(device)!r}; `voice-triage devices` lists them.")
+
+
 def _resolve_device(sd, device: int | str | None) -> int | None:
     """Index of the input device named/numbered `device`; None = the default. AudioDeviceError if none fits."""
     try:
@@ -224,7 +242,7 @@ def _resolve_device(sd, device: int | str | None) -> int | None:
         return index
     matches = [i for i in inputs if str(device).lower() in devices[i]["name"].lower()]
     if not matches:
-        raise AudioDeviceError(f"No input device matches {device!r}; see `voice-triage devices`.")
+        raise NoSuchDeviceError(f"There is no microphone called {str(device)!r}; `voice-triage devices` lists them.")
     return matches[0]
 
 

@@ -6,7 +6,7 @@ question's grammar, so "I can't breathe" is heard at a yes/no question.
 """
 from __future__ import annotations
 
-from voice_triage.protocol.content import Content
+from voice_triage.content.loader import Content
 from voice_triage.understanding.normalize import spoken_forms
 
 CONSENT_EXTRA = ("okay", "all right", "go ahead", "let us start", "sure go ahead", "please go ahead", "ready")

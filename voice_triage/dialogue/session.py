@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from transitions import Machine
 
-from voice_triage.protocol import rules
-from voice_triage.protocol.content import Content, Disposition, Kind, load_content
+from voice_triage.content import rules
+from voice_triage.content.loader import Content, Disposition, Kind, load_content
 from voice_triage.understanding.interpret import (ASK_BACK, EMERGENCY, FREE, MAX_CHARS, NOT_UNDERSTOOD, Interpreter,
                                                   Meaning)
 

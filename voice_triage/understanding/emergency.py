@@ -7,7 +7,7 @@ breath" and "I'm not breathing well" are mentions, "maybe some chest pain" count
 """
 from __future__ import annotations
 
-from voice_triage.protocol.content import EMERGENCY_REASONS, Content, Target
+from voice_triage.content.loader import EMERGENCY_REASONS, Content, Target
 from voice_triage.understanding import policy
 from voice_triage.understanding.clauses import ClauseSplitter
 from voice_triage.understanding.context import ContextReader, Mention

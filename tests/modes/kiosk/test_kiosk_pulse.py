@@ -1,0 +1,82 @@
+"""The kiosk on real devices (virtual PulseAudio): a flite voice wakes it and answers; the doctor's audio check.
+
+Marked ``pulse`` and ``speech``: they need scripts/pulse.sh's server (scripts/test.sh starts it),
+PocketSphinx, pyttsx3 with espeak-ng, and flite for the person's voice.
+"""
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import pytest
+
+from tests.support.virtual import pulse_session
+from voice_triage.modes.kiosk.config import parse_config
+from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
+from voice_triage.modes.kiosk.channel import SystemClock
+
+pulse = pytest.fixture(scope="module")(pulse_session)
+
+
+class Visitor:
+    """Wraps the real channel: each time the kiosk listens, says the next scripted words into the microphone."""
+
+    def __init__(self, channel, audio, render, words):
+        self.inner = channel
+        self.audio = audio
+        self.render = render
+        self.words = list(words)
+        self.threads: list[threading.Thread] = []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def listen(self, listening):
+        if self.words:
+            wav = self.render(self.words.pop(0))
+
+            def speak():
+                time.sleep(0.4)  # the microphone is opened meanwhile
+                self.audio.play_into_mic(wav).wait()
+
+            thread = threading.Thread(target=speak, daemon=True)
+            self.threads.append(thread)
+            thread.start()
+        return self.inner.listen(listening)
+
+
+@pytest.mark.pulse
+@pytest.mark.speech
+def test_a_visitor_wakes_the_kiosk_by_voice_and_declines(pulse, tmp_path):
+    from voice_triage.modes.demo import PatientVoice
+    from voice_triage.modes.kiosk.voice import open_voice_channel
+
+    config = parse_config("[voice]\nrate = 320\ncaptions = \"plain\"\n[timeouts]\nlisten = 6\nidle = 12\n")
+    out = io.StringIO()
+    real = open_voice_channel(config, stdin=io.StringIO(), captions_stream=out)
+    assert real.speech.speaking_aloud, out.getvalue()
+    visitor = Visitor(real, pulse, PatientVoice("flite:slt", str(tmp_path)).render, ["hello", "no"])
+    records = []
+    report = run_kiosk(config, lambda: visitor, SystemClock(), options=KioskOptions(max_sessions=1),
+                       on_session_end=records.append)
+    for thread in visitor.threads:
+        thread.join(10)
+    captions = out.getvalue()
+    assert report.sessions == 1, captions
+    assert records[0].ending == "completed" and records[0].disposition == "incomplete", captions
+    assert "All right, we will stop here." in captions  # "no" to consent, heard through the microphone
+    assert real._closed
+
+
+@pytest.mark.pulse
+def test_the_doctor_finds_the_virtual_devices(pulse):
+    from voice_triage.modes.doctor import DoctorOptions, _target, check_audio_devices
+
+    _, target = _target(DoctorOptions())  # the server's defaults are the virtual microphone and speaker
+    result = check_audio_devices(target)
+    assert result.ok, result.detail
+    assert "microphone" in result.detail and "speaker" in result.detail
+    _, target = _target(DoctorOptions(input_device="no such microphone"))
+    result = check_audio_devices(target)
+    assert not result.ok and "audio.input_device" in result.fix

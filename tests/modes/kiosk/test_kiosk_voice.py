@@ -1,0 +1,291 @@
+"""The real kiosk channel (VoiceChannel) on stand-in devices, and the terminal keyboard reader."""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import queue
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from kiosk_fakes import FakeClock
+from voice_triage.audio.sinks import Pcm, RecordingSink
+from voice_triage.errors import AudioDeviceError, SpeechOutputError
+from voice_triage.modes.kiosk.channel import HeardKind, Listening
+from voice_triage.modes.kiosk.config import KioskConfig
+from voice_triage.modes.kiosk.keys import NoKeys, TerminalKeys, open_keys
+from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
+from voice_triage.modes.kiosk.voice import CLEAR_SCREEN, VoiceChannel, adapt_listen
+from voice_triage.content.loader import load_content
+from voice_triage.speech.captions import Captions
+from voice_triage.speech.output import SpeechOutput
+from voice_triage.speech.settings import VoiceSettings
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content()
+
+
+@dataclass
+class Recognition:
+    """What voice_triage.recognition returns, as far as the channel reads it."""
+
+    text: str
+    confidence: float = 0.9
+    understood: bool = True
+
+
+class FakeRecognizer:
+    def __init__(self, missing=()):
+        self.grammars = []
+        self.missing = list(missing)
+
+    def set_grammar(self, phrases):
+        self.grammars.append(list(phrases))
+        return self.missing
+
+
+class Synth:
+    name = "tone"
+
+    def __init__(self, fail_on: str | None = None):
+        self.fail_on = fail_on
+        self.rendered: list[tuple[str, VoiceSettings]] = []
+
+    def render(self, text, settings):
+        if self.fail_on is not None and self.fail_on in text:
+            raise SpeechOutputError("The speech engine failed.")
+        self.rendered.append((text, settings))
+        return Pcm(b"\x10\x00" * 8, 16000)
+
+    def close(self):
+        pass
+
+
+class FakeKeys:
+    def __init__(self):
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.closed = False
+
+    def press(self, k):
+        self.queue.put(k)
+
+    def get_key(self):
+        try:
+            return self.queue.get_nowait()
+        except queue.Empty:
+            return None
+
+    def drain(self):
+        while self.get_key() is not None:
+            pass
+
+    def close(self):
+        self.closed = True
+
+
+class Microphone:
+    """A "source" whose chunks are partial hypotheses; `during` runs before each chunk (a key press, a fault)."""
+
+    def __init__(self, answers, keys=None):
+        self.answers = list(answers)
+        self.opened = 0
+        self.keys = keys
+
+    @contextlib.contextmanager
+    def factory(self, listen_event):
+        self.opened += 1
+        answer = self.answers.pop(0) if self.answers else None
+        if isinstance(answer, Exception):
+            raise answer
+        yield Chunks(answer, self.keys)
+
+
+class Chunks:
+    def __init__(self, answer, keys):
+        self.answer = answer
+        self.keys = keys
+
+    def __iter__(self):
+        if self.answer is None:
+            return
+        partials, final, press = (self.answer if isinstance(self.answer, tuple) else ((), self.answer, None))
+        for i, partial in enumerate(list(partials) + [final]):
+            if press is not None and i == 1:
+                self.keys.press(press)
+            yield partial
+
+
+def fake_listen(source, recognizer, *, on_partial, timeout):
+    """endpoint.listen's shape: partials go to on_partial; the last chunk is the final text."""
+    last = None
+    for chunk in source:
+        if isinstance(chunk, Exception):
+            raise chunk
+        on_partial(chunk)
+        last = chunk
+    if last is None:
+        return None
+    if last == "???":
+        return Recognition("mumble", 0.1, understood=False)
+    return Recognition(last)
+
+
+def voice_channel(answers, *, synth=None, keys=None, out=None):
+    keys = keys or FakeKeys()
+    mic = Microphone(answers, keys)
+    captions = Captions(out or io.StringIO(), "plain")
+    speech = SpeechOutput(synth or Synth(), RecordingSink(), captions, VoiceSettings())
+    return VoiceChannel(speech, FakeRecognizer(), mic.factory, fake_listen, keys=keys), mic, keys
+
+
+def listening(question="consent", grammar=("yes", "no"), check=lambda text: None):
+    return Listening(question, lambda: grammar, 8.0, check)
+
+
+def test_speech_silence_and_not_understood():
+    channel, mic, _ = voice_channel(["yes", None, "???"])
+    heard = channel.listen(listening())
+    assert (heard.kind, heard.text, heard.confidence) == (HeardKind.SPEECH, "yes", 0.9)
+    assert channel.listen(listening()).kind is HeardKind.SILENCE
+    assert channel.listen(listening()).kind is HeardKind.NOT_UNDERSTOOD
+    assert channel.recognizer.grammars == [["yes", "no"]]  # set once while it does not change
+
+
+def test_an_emergency_in_a_partial_stops_listening_at_once(content):
+    from voice_triage.dialogue.session import Session
+
+    session = Session(content)
+    channel, _, _ = voice_channel([(["my leg", "my chest hurts"], "my chest hurts and my leg", None)])
+    heard = channel.listen(listening(check=session.emergency_in))
+    assert heard.partial and heard.text == "my chest hurts"
+
+
+def test_a_key_pressed_while_listening_ends_the_listen():
+    channel, mic, keys = voice_channel([(["uh"], "well maybe", "y")])
+    heard = channel.listen(listening())
+    assert (heard.kind, heard.text) == (HeardKind.KEY, "y")
+
+
+def test_a_key_pressed_before_listening_does_not_open_the_microphone():
+    channel, mic, keys = voice_channel(["yes"])
+    keys.press("n")
+    assert channel.listen(listening()).text == "n" and mic.opened == 0
+
+
+def test_a_new_person_gets_a_clear_screen_a_reset_voice_and_no_old_keys():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Tty()
+    channel, _, keys = voice_channel([], out=out)
+    channel.adjust("slower")
+    channel.say("Your answers point most to a calf problem.")
+    keys.press("y")
+    channel.new_person(reset_voice=True)
+    assert out.getvalue().endswith(CLEAR_SCREEN)
+    assert channel.speech.settings == VoiceSettings() and channel.speech.spoken == []
+    assert keys.get_key() is None
+    channel.adjust("louder")
+    channel.new_person(reset_voice=False)
+    assert channel.speech.settings.volume == 1.0
+
+
+def test_tts_failing_falls_back_to_captions_and_the_session_goes_on(content):
+    """Fault: TTS raising (SpeechOutputError) inside the real speech output. Heard: nothing more; shown: all."""
+    out = io.StringIO()
+    synth = Synth(fail_on="I will ask you")
+    channel, mic, _ = voice_channel([None, "hello", "no"], synth=synth, out=out)
+    stop_after_one = KioskOptions(max_sessions=1)
+    records = []
+    run_kiosk(KioskConfig(), lambda: channel, FakeClock(), content=content, options=stop_after_one,
+              on_session_end=records.append)
+    assert [t for t, _ in synth.rendered] == [content.speech["greeting"]]  # spoken aloud before the failure
+    assert "From now on the assistant shows captions only" in out.getvalue()
+    assert content.speech["consent_declined"] in out.getvalue() and records[0].ending == "completed"
+    assert not channel.healthy()  # the kiosk reopens the devices before the next person
+
+
+def test_a_voice_that_fell_back_to_captions_is_reopened_before_the_next_person(content):
+    broken, _, _ = voice_channel(["hello", "no"], synth=Synth(fail_on="I will ask you"))
+    fresh, _, _ = voice_channel(["hello", "no"])
+    channels = [broken, fresh]
+    report = run_kiosk(KioskConfig(), lambda: channels.pop(0), FakeClock(), content=content,
+                       options=KioskOptions(max_sessions=2))
+    assert report.sessions == 2 and report.device_losses == 1 and broken._closed
+    assert fresh.speech.spoken[0] == content.speech["greeting"] and fresh.healthy()
+
+
+def test_the_recognizer_raising_through_the_voice_channel_gets_an_apology(content):
+    out = io.StringIO()
+    channel, _, _ = voice_channel(["hello", (["ye"], RuntimeError("pocketsphinx: decoder error"), None)], out=out)
+    records = []
+    run_kiosk(KioskConfig(), lambda: channel, FakeClock(), content=content, options=KioskOptions(max_sessions=1),
+              on_session_end=records.append)
+    said = channel.speech.spoken
+    assert said[-3:] == [KioskConfig().texts.apology, content.speech["safety_net"], KioskConfig().texts.goodbye]
+    assert records[0].ending == "error"
+
+
+def test_the_microphone_vanishing_through_the_voice_channel_is_reopened(content):
+    clock = FakeClock()
+    first, _, _ = voice_channel(["hello", AudioDeviceError("The microphone is gone.")])
+    second, _, _ = voice_channel(["start", "no"])
+    channels = [first, second]
+    records = []
+    report = run_kiosk(KioskConfig(), lambda: channels.pop(0), clock, content=content,
+                       options=KioskOptions(max_sessions=2), on_session_end=records.append)
+    assert first.speech.spoken[-3:] == [KioskConfig().texts.device_lost, content.speech["safety_net"],
+                                        KioskConfig().texts.goodbye]
+    assert first._closed and report.device_losses == 1
+    assert [r.ending for r in records] == ["device", "completed"]
+
+
+def test_adapt_listen_passes_the_timeout_under_the_name_listen_takes():
+    calls = []
+
+    def listen(source, recognizer, *, on_partial=None, timeout_s=8.0, trailing_silence_ms=600, max_seconds=20):
+        calls.append((timeout_s, trailing_silence_ms))
+        return None
+
+    adapt_listen(listen, 450)("src", "rec", on_partial=lambda t: None, timeout=3.5)
+    assert calls == [(3.5, 450)]
+
+
+# ------------------------------------------------------------------ the terminal keyboard
+
+def test_keys_are_read_from_a_terminal_without_blocking():
+    master, slave = os.openpty()
+    keys = TerminalKeys(slave)
+    try:
+        assert keys.get_key() is None  # nothing pressed: returns at once
+        os.write(master, b"y?\x1b")
+        deadline = time.monotonic() + 3
+        got = []
+        while len(got) < 2 and time.monotonic() < deadline:
+            k = keys.get_key()
+            if k is None:
+                time.sleep(0.01)
+            else:
+                got.append(k)
+        assert got == ["y", "?"]  # the escape character is not a key
+    finally:
+        keys.close()
+        os.close(master)
+        os.close(slave)
+
+
+@pytest.mark.parametrize("stdin", [io.StringIO("y\n"), None, "devnull"])
+def test_a_non_terminal_stdin_gives_no_keyboard_and_breaks_nothing(stdin):
+    if stdin == "devnull":
+        with open(os.devnull) as fh:
+            keys = open_keys(fh)
+    else:
+        keys = open_keys(stdin)
+    assert isinstance(keys, NoKeys) and keys.get_key() is None
+    keys.drain()
+    keys.close()

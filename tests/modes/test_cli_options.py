@@ -1,0 +1,58 @@
+"""Issue 11: every subcommand has its own help and options, every option a one-line description, and
+the kiosk takes the command line's options over its configuration file's."""
+import subprocess
+
+import pytest
+
+from tests.support import EXE
+from voice_triage.cli import SUBCOMMANDS, parse_args, parser
+from voice_triage.modes.kiosk.config import KioskConfigError, parse_config, with_overrides
+
+
+def test_every_option_of_every_parser_has_a_description():
+    top = parser()
+    parsers = [top] + [a for action in top._actions if hasattr(action, "choices") and isinstance(action.choices, dict)
+                       for a in action.choices.values()]
+    assert len(parsers) == 1 + len(SUBCOMMANDS)
+    for p in parsers:
+        for action in p._actions:
+            assert action.help, (p.prog, action.dest)
+
+
+@pytest.mark.parametrize("command,has,lacks", [("kiosk", ["--config", "--input-device", "--listen-timeout"], ["--persona"]),
+                                               ("demo", ["--persona", "--out"], ["--config", "--input-device"]),
+                                               ("doctor", ["--config", "--output-device"], ["--persona"])])
+def test_a_subcommand_help_describes_its_own_options(command, has, lacks):
+    proc = subprocess.run([EXE, command, "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(f"usage: voice-triage {command}")
+    for option in has:
+        assert option in proc.stdout
+    for option in lacks:
+        assert option not in proc.stdout
+
+
+def test_options_before_or_after_the_subcommand_mean_the_same():
+    a = parse_args(["--asr", "pocketsphinx", "kiosk", "--rate", "120"])
+    b = parse_args(["kiosk", "--asr", "pocketsphinx", "--rate", "120"])
+    assert (a.command, a.asr, a.rate) == (b.command, b.asr, b.rate) == ("kiosk", "pocketsphinx", 120)
+    assert {"asr", "rate"} <= a.given and {"asr", "rate"} <= b.given
+
+
+def test_the_kiosk_takes_typed_options_over_its_file():
+    config = parse_config("[voice]\nrate = 140\nvolume = 0.5\n[timeouts]\nidle = 30\n")
+    merged = with_overrides(config, {"voice": {"rate": 120}, "audio": {"input_device": "USB"}})
+    assert (merged.voice.rate, merged.voice.volume, merged.audio.input_device, merged.timeouts.idle) == \
+        (120, 0.5, "USB", 30)
+    with pytest.raises(KioskConfigError, match=r"^the command line: voice.rate: "):
+        with_overrides(config, {"voice": {"rate": 5}})
+
+
+@pytest.mark.parametrize("option,what", [("--input-device", "microphone"), ("--output-device", "speaker")])
+def test_a_device_that_does_not_exist_is_one_line_and_exit_2(option, what):
+    proc = subprocess.run([EXE, "kiosk", option, "nonsense-device-xyz", "--no-captions"], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "INFO" not in line]
+    assert lines == [f"voice-triage: There is no {what} called 'nonsense-device-xyz'; "
+                     "`voice-triage devices` lists them."], proc.stderr

@@ -1,0 +1,221 @@
+"""`voice-triage demo`: a whole spoken conversation with no microphone and no speaker.
+
+A scripted patient answers each question from a persona's facts, speaking with a synthesized
+voice (flite, or espeak-ng when flite is missing). Each answer is rendered to a WAV file and read
+by the real recognizer through the same listen path as the microphone; the assistant's replies
+are rendered by pyttsx3. Both voices go, in order, into one WAV file of the whole conversation,
+and captions show both sides. The demo is the live loop with the patient as the microphone.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+
+from voice_triage.audio.sinks import AudioSink, Pcm, WavFileSink
+from voice_triage.errors import AudioDeviceError, VoiceTriageError
+from voice_triage.modes.live import LiveOptions, LiveResult, run_live
+from voice_triage.speech.captions import Captions
+from voice_triage.speech.output import SpeechOutput, open_speech_output
+from voice_triage.speech.settings import VoiceSettings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OUT = "voice-triage-demo.wav"
+"""Where the conversation goes unless ``--out`` says otherwise (in the current folder)."""
+PATIENT_SAMPLE_RATE = 16000
+"""The patient's voice is made at the recognizer's rate, as a microphone source would deliver it."""
+ANSWER_WORDS = {"yes": "yes", "no": "no", "unsure": "I'm not sure"}
+"""How the patient says each answer."""
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A scripted patient: the facts it answers from and how it sounds."""
+
+    id: str
+    """The name ``--persona`` takes."""
+    summary: str
+    """One line for ``--help`` and the demo's opening caption."""
+    features: Mapping[str, str]
+    """Feature id -> "yes", "no" or "unsure"; features not listed are answered "no"."""
+    open: str
+    """What the patient says when asked to describe the pain in their own words."""
+    voice: str = "flite:slt"
+    """``flite:NAME`` (slt, rms, kal16, awb, kal) or ``espeak:VOICE``."""
+    says: Mapping[str, str] = field(default_factory=dict)
+    """Question id -> exact words, where the patient says more than yes or no."""
+    expect: str = "see_doctor"
+    """The disposition this persona should reach (the demo reports whether it did)."""
+
+    def answer(self, listen: Mapping[str, Any]) -> str:
+        """What this patient says when the assistant listens with `listen` (a protocol ``listen`` event)."""
+        question = str(listen.get("question", ""))
+        if question in self.says:
+            return self.says[question]
+        if question == "consent":
+            return "yes"
+        if question == "open":
+            return self.open
+        if question == "more":
+            return "no"
+        if question == "confirm":
+            truth = self.features.get(str(listen.get("feature")), "no")
+            return "yes" if str(listen.get("value", "")).lower() == truth else "no"
+        return ANSWER_WORDS[self.features.get(question, "no")]
+
+
+PERSONAS: dict[str, Persona] = {p.id: p for p in (
+    Persona("pad", "calf cramps after a few blocks that ease with rest (peripheral artery disease)",
+            {"stops_with_rest": "yes", "calf_pain": "yes", "cramping_heaviness": "yes"},
+            "I get a bad cramp in my calf after a few blocks and it goes away when I stop", "flite:slt"),
+    Persona("stenosis", "heavy legs on walking, relieved only by sitting or leaning forward (spinal stenosis)",
+            {"relief_sitting_leaning": "yes", "cramping_heaviness": "yes"},
+            "my legs get heavy when I walk and only sitting down helps", "flite:rms"),
+    Persona("sciatica", "sharp pain shooting from the lower back down one leg (sciatica)",
+            {"radiates_from_back": "yes", "shooting_pain": "yes", "one_leg_only": "yes"},
+            "a sharp pain shoots from my lower back down my left leg", "flite:kal16"),
+    Persona("soreness", "aching thighs since the day after a long hike (muscle soreness)",
+            {"delayed_onset": "yes", "unusual_exertion": "yes", "diffuse_ache": "yes"},
+            "my thighs have ached all over since the day after a long hike", "flite:slt", expect="self_care"),
+    Persona("emergency", "calf pain with a tight chest: the emergency instruction",
+            {"calf_pain": "yes", "chest_pain": "yes"},
+            "my calf hurts when I walk", "flite:rms", says={"chest_pain": "my chest feels tight"},
+            expect="emergency"),
+)}
+
+
+class PatientVoice:
+    """Renders the patient's words to 16 kHz mono WAV files with flite or espeak-ng."""
+
+    def __init__(self, voice: str, folder: str):
+        engine, _, name = voice.partition(":")
+        if engine == "flite" and shutil.which("flite") is None and shutil.which("espeak-ng"):
+            logger.info("flite is not installed; the patient speaks with espeak-ng")
+            engine, name = "espeak", "en-us"
+        tool = {"flite": "flite", "espeak": "espeak-ng"}.get(engine)
+        if tool is None:
+            raise VoiceTriageError(f"Unknown patient voice {voice!r}; use flite:NAME or espeak:VOICE.")
+        if shutil.which(tool) is None:
+            raise VoiceTriageError(f"The demo patient needs {tool} to speak (apt install flite espeak-ng).")
+        self.engine, self.name, self.folder = engine, name, folder
+        self._count = 0
+
+    def render(self, text: str) -> str:
+        """Speak `text` into a new WAV file (with a little silence either side, like a person's turn)."""
+        self._count += 1
+        raw = os.path.join(self.folder, f"patient-{self._count:03d}.raw.wav")
+        if self.engine == "flite":
+            cmd = ["flite", "-voice", self.name or "slt", "-t", text, "-o", raw]
+        else:
+            cmd = ["espeak-ng", "-v", self.name or "en-us", "-w", raw, text]
+        try:
+            subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+            audio = Pcm.from_wav(raw).resampled(PATIENT_SAMPLE_RATE)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise VoiceTriageError(f"The demo patient's voice ({cmd[0]}) failed: {exc}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(raw)
+        pad = Pcm.silence(0.3, PATIENT_SAMPLE_RATE).samples
+        path = os.path.join(self.folder, f"patient-{self._count:03d}.wav")
+        out = WavFileSink(path, PATIENT_SAMPLE_RATE)
+        out.play(Pcm(pad + audio.samples + pad + pad, PATIENT_SAMPLE_RATE))
+        out.close()
+        return path
+
+
+def patient_source_factory(persona: Persona, voice: PatientVoice, recording: AudioSink, captions: Captions,
+                           open_wav: Callable[[str], Any]) -> Callable[[dict], contextlib.AbstractContextManager]:
+    """The demo's "microphone": each time the assistant listens, the patient answers out loud.
+
+    The answer is captioned, rendered, appended to the conversation recording, and handed to the
+    listen path as a WAV source (`open_wav(path)`, a context manager).
+    """
+
+    @contextlib.contextmanager
+    def open_answer(listen: dict) -> Iterator[Any]:
+        text = persona.answer(listen)
+        captions.person(text, "Patient")
+        path = voice.render(text)
+        recording.play(Pcm.from_wav(path))
+        with open_wav(path) as source:
+            yield source
+
+    return open_answer
+
+
+def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSettings | None = None,
+             captions: Captions | None = None, asr: str = "auto", vosk_model: str | None = None,
+             recognizer: Any = None,
+             open_wav: Callable[[str], Any] | None = None, listen: Callable[..., Any] | None = None,
+             session_factory: Callable[[], Any] | None = None) -> int:
+    """Play one spoken conversation between a scripted patient and the assistant into the WAV `out`.
+
+    Returns 0 when the session ended with the persona's expected disposition, 1 when it ended
+    otherwise, 2 when the demo could not run. The recognizer is built as ``--asr``/``--vosk-model``
+    ask unless `recognizer` is given; `open_wav` (path -> context manager of a WAV source) and
+    `listen` default to voice_triage.audio's WavFileSource and endpoint.listen.
+    """
+    chosen = PERSONAS.get(persona)
+    captions = captions or Captions()
+    if chosen is None:
+        captions.notice(f"There is no persona {persona!r}. Choose one of: {', '.join(PERSONAS)}.")
+        return 2
+    if session_factory is None:
+        from voice_triage.dialogue.session import Session
+
+        session_factory = Session
+    if recognizer is None or open_wav is None or listen is None:
+        try:
+            recognizer, open_wav, listen = _default_speech_in(recognizer, open_wav, listen, asr, vosk_model,
+                                                              captions)
+        except VoiceTriageError as exc:
+            captions.notice(str(exc))
+            return 2
+    out_path = os.path.abspath(out)
+    try:
+        recording = WavFileSink(out_path)
+    except AudioDeviceError as exc:
+        captions.notice(str(exc))
+        return 2
+    speech: SpeechOutput = open_speech_output(settings, captions=captions, sink=recording)
+    captions.notice(f"Demo: the patient has {chosen.summary}. Recording to {out_path}")
+    with tempfile.TemporaryDirectory(prefix="voice-triage-demo-") as folder:
+        try:
+            voice = PatientVoice(chosen.voice, folder)
+            factory = patient_source_factory(chosen, voice, recording, captions, open_wav)
+            result: LiveResult = run_live(session_factory, recognizer, factory, speech, listen=listen,
+                                          options=LiveOptions(heard_label="Heard"))
+        except VoiceTriageError as exc:
+            captions.notice(str(exc))
+            return 2
+        finally:
+            speech.close()
+            recording.close()
+    got = result.end.get("disposition") if result.end else None
+    captions.notice(f"Demo over: disposition {got or 'none'} (expected {chosen.expect}); "
+                    f"{recording.seconds_written:.0f} s of conversation in {out_path}")
+    if result.exit_code:
+        return result.exit_code
+    return 0 if got == chosen.expect else 1
+
+
+def _default_speech_in(recognizer: Any, open_wav: Any, listen: Any, asr: str, vosk_model: str | None,
+                       captions: Captions) -> tuple[Any, Any, Any]:
+    """The real recognizer, WAV source and listen function (voice_triage.recognition and audio)."""
+    from voice_triage.audio.endpoint import listen as endpoint_listen
+    from voice_triage.audio.sources import WavFileSource
+    from voice_triage.recognition import build_recognizer
+
+    if recognizer is None:
+        recognizer, why = build_recognizer(asr, vosk_model)
+        captions.notice(f"speech recognition: {why}")
+    if open_wav is None:
+        open_wav = lambda path: contextlib.nullcontext(WavFileSource(path))  # noqa: E731
+    return recognizer, open_wav, listen or endpoint_listen

@@ -1,0 +1,365 @@
+"""The kiosk's configuration file (TOML, read with the standard library's tomllib).
+
+Every key is optional; a missing file section keeps its defaults. Loading is layered like the
+content files: :func:`load_config` (a path) -> :func:`parse_config` (TOML text) -> :func:`config_from_dict`
+(a dict), so tests pass a string. A mistake fails at start-up with one line naming the file and
+the key, e.g. ``kiosk.toml: alert.timeout: must be a number of seconds``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import tomllib
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from voice_triage.errors import VoiceTriageError
+
+logger = logging.getLogger(__name__)
+
+CAPTION_STYLES = ("large", "plain", "off")
+ASR_ENGINES = ("auto", "vosk", "pocketsphinx")
+
+
+class KioskConfigError(VoiceTriageError):
+    """The kiosk configuration file is missing, not TOML, or has a wrong or unknown key; names file and key."""
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """Which sound devices the kiosk uses."""
+
+    input_device: str | None = None
+    """Microphone: a device index or part of its name; None for the system default."""
+    output_device: str | None = None
+    """Speaker: a device index or part of its name; None for the system default."""
+
+
+@dataclass(frozen=True)
+class RecognizerConfig:
+    """Which speech recognizer listens."""
+
+    asr: str = "auto"
+    """auto, vosk or pocketsphinx."""
+    vosk_model: str | None = None
+    """A Vosk model folder; None to use PocketSphinx's bundled English model (or auto-detect)."""
+    confirm_below: float | None = None
+    """Ask "did I hear you right?" for answers heard with less confidence than this (0 to 1); None: never."""
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """How the kiosk speaks and shows what it says."""
+
+    name: str | None = None
+    """The text-to-speech voice id or name (e.g. ``gmw/en-us``); None for the engine's default."""
+    rate: int = 160
+    """Speaking rate in words per minute (80 to 320)."""
+    volume: float = 0.8
+    """Speaking volume, 0 to 1 (the emergency instruction is always at full volume)."""
+    persist_adjustments: bool = False
+    """Whether "slower", "faster", "louder", "quieter" carry over to the next person (the owner's choice)."""
+    captions: str = "large"
+    """Terminal captions: large (bold, high contrast), plain or off."""
+
+
+@dataclass(frozen=True)
+class TimeoutConfig:
+    """How long the kiosk waits."""
+
+    listen: float = 8.0
+    """Seconds without speech at one question that count as one silence."""
+    idle: float = 20.0
+    """Seconds without any answer (speech or key) after which a session is let go with a goodbye."""
+    trailing_silence_ms: int = 600
+    """Milliseconds of quiet that end an answer."""
+
+
+@dataclass(frozen=True)
+class WakeConfig:
+    """How a session starts, and what the kiosk says while it waits."""
+
+    phrases: tuple[str, ...] = ("hello", "start")
+    """Words that start a session when heard between sessions (matched as whole words)."""
+    any_key: bool = True
+    """Whether pressing any key on the keyboard starts a session."""
+    invitation_interval: float = 0.0
+    """Seconds between spoken invitations while nobody is using the kiosk; 0: never speak while waiting."""
+    invitation: str = ("If you have leg pain that comes with walking, I can help you think it through. "
+                       "Say hello, or press any key, to start.")
+    """The invitation sentence."""
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """The staff alert that runs, besides the spoken instruction, when an emergency is heard."""
+
+    command: str | tuple[str, ...] | None = None
+    """A shell command (a string, run with /bin/sh -c) or a program and its arguments (a list); None: none."""
+    url: str | None = None
+    """An http:// address on the local network to POST a small JSON message to; None: none."""
+    timeout: float = 5.0
+    """Seconds the command or the POST may take before it is abandoned (and logged)."""
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any alert is configured."""
+        return bool(self.command or self.url)
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    """The opt-in session log (JSON lines) and its rotation."""
+
+    session_log: str | None = None
+    """Where the session log goes; None (the default): nothing is written."""
+    max_bytes: int = 1_000_000
+    """Size at which the log is rotated."""
+    backups: int = 3
+    """How many rotated files are kept (``.1`` is the newest); 0: the log is truncated instead."""
+    transcripts: bool = False
+    """Also keep what was heard in each session (off unless switched on separately)."""
+
+
+@dataclass(frozen=True)
+class KioskTexts:
+    """The sentences only the kiosk speaks (the session's own sentences come from prompts/)."""
+
+    idle_goodbye: str = "It seems you have stepped away, so I will stop here."
+    """Said when a person has not answered for the idle timeout; followed by the safety-net advice."""
+    apology: str = "Sorry, something went wrong on my side and I have to start again."
+    """Said after an unexpected error inside a session; followed by the safety-net advice."""
+    device_lost: str = "Sorry, the microphone stopped working, so I have to stop."
+    """Said (where the speaker still works) when the microphone is lost mid-session."""
+    goodbye: str = "Goodbye, and take care."
+    """The last sentence of the idle and error endings."""
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """Everything the kiosk's configuration file decides."""
+
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    """Sound devices."""
+    recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
+    """Speech recognition."""
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
+    """Speech output and captions."""
+    timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
+    """Listening and idle timeouts."""
+    wake: WakeConfig = field(default_factory=WakeConfig)
+    """Starting a session, and the invitation between sessions."""
+    alert: AlertConfig = field(default_factory=AlertConfig)
+    """The staff alert on an emergency."""
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    """The opt-in session log."""
+    texts: KioskTexts = field(default_factory=KioskTexts)
+    """The kiosk's own sentences."""
+    source: str = "(defaults)"
+    """Where this configuration came from, for messages."""
+
+
+# ---------------------------------------------------------------------------------------------- checks
+
+class _Bad(Exception):
+    """One wrong value; turned into a KioskConfigError naming file and key."""
+
+
+def _number(value: Any, what: str = "a number") -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _Bad(f"must be {what}")
+    return float(value)
+
+
+def _seconds(low: float = 0.0, *, positive: bool = False) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        number = _number(value, "a number of seconds")
+        if number < low or (positive and number <= 0):
+            raise _Bad("must be a number of seconds greater than 0" if positive
+                       else f"must be a number of seconds, at least {low:g}")
+        return number
+    return check
+
+
+def _int_between(low: int, high: int | None, what: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Bad(f"must be a whole number ({what})")
+        if value < low or (high is not None and value > high):
+            raise _Bad(f"must be between {low} and {high} ({what})" if high is not None
+                       else f"must be at least {low} ({what})")
+        return value
+    return check
+
+
+def _fraction(value: Any) -> float:
+    number = _number(value, "a number between 0 and 1")
+    if not 0.0 <= number <= 1.0:
+        raise _Bad("must be a number between 0 and 1")
+    return number
+
+
+def _optional_fraction(value: Any) -> float | None:
+    return None if value == "" else _fraction(value)
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad("must be true or false")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("must be a non-empty string")
+    return " ".join(value.split())
+
+
+def _optional_text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        raise _Bad("must be a string (\"\" for none)")
+    return value.strip() or None
+
+
+def _device(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise _Bad("must be a device index (0 or more) or part of a device name")
+        return str(value)
+    if isinstance(value, str):
+        return value.strip() or None
+    raise _Bad("must be a device index (0 or more) or part of a device name")
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise _Bad(f"must be one of: {', '.join(options)}")
+        return value
+    return check
+
+
+def _phrases(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(p, str) and p.strip() for p in value):
+        raise _Bad("must be a non-empty list of words or phrases, e.g. [\"hello\", \"start\"]")
+    return tuple(" ".join(p.lower().split()) for p in value)
+
+
+def _command(value: Any) -> str | tuple[str, ...] | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list) and value and all(isinstance(p, str) for p in value) and value[0].strip():
+        return tuple(value)
+    raise _Bad("must be a shell command (a string) or a program and its arguments (a list of strings)")
+
+
+def _url(value: Any) -> str | None:
+    if not isinstance(value, str):
+        raise _Bad("must be an http:// address (a string, \"\" for none)")
+    url = value.strip()
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _Bad(f"must be an http:// or https:// address with a host, not {url!r}")
+    return url
+
+
+SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
+    "audio": (AudioConfig, {"input_device": _device, "output_device": _device}),
+    "recognizer": (RecognizerConfig, {"asr": _choice(ASR_ENGINES), "vosk_model": _optional_text,
+                                      "confirm_below": _optional_fraction}),
+    "voice": (VoiceConfig, {"name": _optional_text, "rate": _int_between(80, 320, "words per minute"),
+                            "volume": _fraction, "persist_adjustments": _bool,
+                            "captions": _choice(CAPTION_STYLES)}),
+    "timeouts": (TimeoutConfig, {"listen": _seconds(positive=True), "idle": _seconds(positive=True),
+                                 "trailing_silence_ms": _int_between(100, 5000, "milliseconds")}),
+    "wake": (WakeConfig, {"phrases": _phrases, "any_key": _bool, "invitation_interval": _seconds(),
+                          "invitation": _text}),
+    "alert": (AlertConfig, {"command": _command, "url": _url, "timeout": _seconds(positive=True)}),
+    "logging": (LoggingConfig, {"session_log": _optional_text, "max_bytes": _int_between(1024, None, "bytes"),
+                                "backups": _int_between(0, 100, "files"), "transcripts": _bool}),
+    "texts": (KioskTexts, {"idle_goodbye": _text, "apology": _text, "device_lost": _text, "goodbye": _text}),
+}
+"""Each section: its dataclass and, for each key, the check that turns the TOML value into the field's value."""
+
+
+def _checked(data: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    """Section -> key -> checked value, from parsed TOML (or command-line overrides)."""
+    if not isinstance(data, dict):
+        raise KioskConfigError(f"{source}: must hold TOML tables")
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in data.items():
+        if name not in SECTIONS:
+            raise KioskConfigError(f"{source}: {name}: unknown section (expected one of: {', '.join(SECTIONS)})")
+        if not isinstance(value, dict):
+            raise KioskConfigError(f"{source}: {name}: must be a table ([{name}])")
+        checks = SECTIONS[name][1]
+        values: dict[str, Any] = {}
+        for key, raw in value.items():
+            if key not in checks:
+                raise KioskConfigError(f"{source}: {name}.{key}: unknown key "
+                                       f"(expected one of: {', '.join(checks)})")
+            try:
+                values[key] = checks[key](raw)
+            except _Bad as exc:
+                raise KioskConfigError(f"{source}: {name}.{key}: {exc}") from None
+        out[name] = values
+    return out
+
+
+def _validated(config: KioskConfig, source: str) -> KioskConfig:
+    if config.timeouts.idle < config.timeouts.listen:
+        raise KioskConfigError(f"{source}: timeouts.idle: must be at least timeouts.listen "
+                               f"({config.timeouts.idle:g} < {config.timeouts.listen:g} seconds)")
+    if config.recognizer.asr == "vosk" and config.recognizer.vosk_model is None:
+        raise KioskConfigError(f"{source}: recognizer.vosk_model: must name a Vosk model folder when asr is \"vosk\"")
+    return config
+
+
+def config_from_dict(data: dict[str, Any], source: str = "kiosk.toml") -> KioskConfig:
+    """A KioskConfig from parsed TOML; raises KioskConfigError naming `source` and the key."""
+    sections = {name: SECTIONS[name][0](**values) for name, values in _checked(data, source).items()}
+    return _validated(KioskConfig(**sections, source=source), source)
+
+
+def with_overrides(config: KioskConfig, overrides: dict[str, dict[str, Any]]) -> KioskConfig:
+    """`config` with the command line's options (section -> key -> value) put over the file's, checked
+    like the file's values."""
+    if not overrides:
+        return config
+    raw = {section: {k: ("" if v is None else v) for k, v in values.items()} for section, values in overrides.items()}
+    checked = _checked(raw, "the command line")
+    changes = {section: dataclasses.replace(getattr(config, section), **values) for section, values in checked.items()}
+    return _validated(dataclasses.replace(config, **changes), "the command line")
+
+
+def parse_config(text: str, source: str = "kiosk.toml") -> KioskConfig:
+    """A KioskConfig from TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KioskConfigError(f"{source}: not valid TOML ({exc})") from None
+    return config_from_dict(data, source)
+
+
+def load_config(path: str | os.PathLike[str] | None) -> KioskConfig:
+    """The configuration in the file at `path`; the defaults when `path` is None."""
+    if path is None:
+        return KioskConfig()
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise KioskConfigError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KioskConfigError(f"{name}: is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    config = parse_config(text, name)
+    logger.info("kiosk configuration read from %s", name)
+    return config

@@ -1,0 +1,435 @@
+"""The kiosk: one triage session after another, for whoever walks up, without a minder.
+
+    wait quietly (an invitation now and then) -> a wake phrase or a key -> a new Session
+    -> questions (voice or keys) -> the end, an idle goodbye, or an apology -> wait again
+
+Each session gets a new Session object and nothing of the previous one: the screen is cleared,
+the voice is reset (unless the owner lets adjustments persist) and the kiosk keeps only counters.
+An emergency starts the staff alert in the background before the instruction is spoken. An
+unexpected error inside a session is logged and the person hears a short apology with the
+safety-net advice. A lost audio device is reopened with back-off, for as long as it takes: the
+kiosk never exits by itself (only ``stop``, ``max_sessions`` or Ctrl-C end it).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from voice_triage.dialogue.session import Session, Turn
+from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
+from voice_triage.modes.kiosk.alert import StaffAlert
+from voice_triage.modes.kiosk.channel import Channel, Clock, Heard, HeardKind, Listening, SystemClock, key_utterance
+from voice_triage.modes.kiosk.config import KioskConfig
+from voice_triage.modes.kiosk.sessionlog import SessionLog, SessionRecord
+from voice_triage.content.loader import Content, load_content
+
+logger = logging.getLogger(__name__)
+
+ChannelFactory = Callable[[], Channel]
+"""Opens the kiosk's channel (devices, recognizer, voice); raises AudioDeviceError when a device is missing."""
+
+
+@dataclass(frozen=True)
+class KioskOptions:
+    """Bounds and pacing that are not the owner's business (tests set them; the CLI keeps the defaults)."""
+
+    max_sessions: int | None = None
+    """Stop after this many sessions (tests); None: never."""
+    max_listens: int = 200
+    """A backstop per session: after this many listens the session is stopped (the session has its own bound)."""
+    backoff_initial: float = 1.0
+    """Seconds before the first retry of a lost device (or after an error while waiting)."""
+    backoff_max: float = 60.0
+    """The longest wait between two retries."""
+    reopen_after_errors: int = 3
+    """After this many sessions in a row end in an unexpected error, the channel is closed and reopened."""
+
+
+@dataclass
+class KioskReport:
+    """Counters only: what the kiosk did since it started (nothing about any person)."""
+
+    sessions: int = 0
+    """Sessions started."""
+    ended: int = 0
+    """Sessions that reached an end (every session does, one way or another)."""
+    endings: Counter = field(default_factory=Counter)
+    """Sessions by how they ended: completed, idle, error, device, interrupted."""
+    dispositions: Counter = field(default_factory=Counter)
+    """Sessions by disposition."""
+    emergencies: int = 0
+    """Sessions in which an emergency was heard."""
+    alerts: int = 0
+    """Staff alerts started."""
+    invitations: int = 0
+    """Invitations spoken while waiting."""
+    device_losses: int = 0
+    """Times the audio device was lost (while waiting or in a session)."""
+    reopen_failures: int = 0
+    """Failed attempts to (re)open the audio device."""
+    waiting_errors: int = 0
+    """Unexpected errors outside a session, e.g. while waiting for someone (logged; the kiosk waited and went on)."""
+    interrupted: bool = False
+    """True when Ctrl-C ended the kiosk."""
+
+
+@dataclass
+class _Visit:
+    """One person's session, while it lasts; dropped as soon as it has ended."""
+
+    session: Session
+    """This person's own Session (never shared)."""
+    started: float
+    """Monotonic start time."""
+    started_wall: float
+    """Epoch start time, for the session log."""
+    waited: float
+    """Seconds the kiosk had been waiting before this session."""
+    emergency: bool = False
+    """Whether an emergency was heard."""
+    transcript: list[str] = field(default_factory=list)
+    """What was heard; filled only when the session log's transcripts are switched on."""
+
+
+class _Stopped(Exception):
+    """The kiosk was asked to stop while waiting."""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("'", ""))
+
+
+def wake_match(text: str, phrases: tuple[str, ...]) -> bool:
+    """Whether `text` contains one of the wake `phrases` as whole words ("hello there" wakes on "hello")."""
+    heard = _words(text)
+    for phrase in phrases:
+        wanted = _words(phrase)
+        n = len(wanted)
+        if n and any(heard[i:i + n] == wanted for i in range(len(heard) - n + 1)):
+            return True
+    return False
+
+
+class Kiosk:
+    """The endless loop of sessions; see :func:`run_kiosk`."""
+
+    def __init__(self, config: KioskConfig, channel_factory: ChannelFactory, clock: Clock, *,
+                 content: Content | None = None, session_factory: Callable[[], Session] | None = None,
+                 alert: StaffAlert | None = None, session_log: SessionLog | None = None,
+                 options: KioskOptions = KioskOptions(), stop: threading.Event | None = None,
+                 on_session_end: Callable[[SessionRecord], None] | None = None):
+        self.config = config
+        self.channel_factory = channel_factory
+        self.clock = clock
+        self.content = content or load_content()
+        confirm_below = config.recognizer.confirm_below
+        self.session_factory = session_factory or (lambda: Session(self.content, confirm_below=confirm_below))
+        self.alert = alert or StaffAlert(config.alert)
+        self.session_log = session_log or SessionLog(config.logging)
+        self.options = options
+        self.stop = stop or threading.Event()
+        self.on_session_end = on_session_end
+        self.report = KioskReport()
+        self._channel: Channel | None = None
+        self._errors_in_a_row = 0
+        self._trouble_delay = options.backoff_initial
+        self._waiting_since = 0.0
+        self._last_invitation = 0.0
+
+    # ------------------------------------------------------------------ the loop
+
+    def _done(self) -> bool:
+        limit = self.options.max_sessions
+        return self.stop.is_set() or (limit is not None and self.report.sessions >= limit)
+
+    def run(self) -> KioskReport:
+        """Run sessions until stopped; never raises for a device, a crash in a session or Ctrl-C."""
+        first_open = True
+        try:
+            logger.info("kiosk started (%s)", self.config.source)
+            while not self._done():
+                if self._channel is None:
+                    self._channel = self._open(first_open)
+                    first_open = False
+                    if self._channel is None:
+                        break
+                    self._waiting_since = self._last_invitation = self.clock.now()
+                try:
+                    session, first = self._wait_for_person(self._channel)
+                    self._serve(self._channel, session, first)
+                except AudioDeviceError as exc:
+                    self.report.device_losses += 1
+                    logger.warning("audio device lost: %s; reopening in %g s", exc, self._trouble_delay)
+                    self._close()
+                    self._pause_after_trouble()  # a device that fails again at once is not reopened in a hot loop
+                except _Stopped:
+                    break
+                except Exception:  # outside any session (making a Session, writing its record): log, wait, go on
+                    self.report.waiting_errors += 1
+                    logger.exception("unexpected error between sessions; going on in %g s", self._trouble_delay)
+                    self._pause_after_trouble()
+                if self._errors_in_a_row >= self.options.reopen_after_errors:
+                    logger.warning("%d sessions in a row failed; reopening the audio devices", self._errors_in_a_row)
+                    self._errors_in_a_row = 0
+                    self._close()
+        except KeyboardInterrupt:
+            logger.info("kiosk interrupted")
+            self.report.interrupted = True
+        finally:
+            self._close()
+        logger.info("kiosk stopped after %d sessions", self.report.sessions)
+        return self.report
+
+    def _pause_after_trouble(self) -> None:
+        self.clock.sleep(self._trouble_delay)
+        self._trouble_delay = min(self._trouble_delay * 2, self.options.backoff_max)
+
+    def _open(self, first: bool) -> Channel | None:
+        """Open the channel, retrying a missing device with back-off until it works or the kiosk is stopped."""
+        delay = self.options.backoff_initial
+        while not self.stop.is_set():
+            try:
+                return self.channel_factory()
+            except NoSuchDeviceError:
+                raise  # a device name that matches nothing is a mistake to fix, not a device to wait for
+            except AudioDeviceError as exc:
+                self.report.reopen_failures += 1
+                logger.warning("audio device not available (%s); trying again in %g s", exc, delay)
+            except Exception as exc:
+                if first:
+                    raise  # a mistake at start-up (a model, a voice) is the owner's to fix: say so at once
+                self.report.reopen_failures += 1
+                logger.exception("the audio devices could not be reopened (%s); trying again in %g s", exc, delay)
+            if self.stop.is_set():
+                break
+            self.clock.sleep(delay)
+            delay = min(delay * 2, self.options.backoff_max)
+        return None
+
+    def _close(self) -> None:
+        channel, self._channel = self._channel, None
+        if channel is None:
+            return
+        try:
+            channel.close()
+        except Exception as exc:  # a vanished device may fail to close too; nothing more to do
+            logger.debug("closing the channel: %s", exc)
+
+    # ------------------------------------------------------------------ between sessions
+
+    def _wait_for_person(self, channel: Channel) -> tuple[Session, Heard | None]:
+        """Wait quietly for a wake phrase, a key or an emergency; returns a new Session (and an emergency heard)."""
+        session = self.session_factory()
+        wake = self.config.wake
+        grammar = tuple(dict.fromkeys(wake.phrases + tuple(session.content.emergency.phrases)))
+        delay = self.options.backoff_initial
+        while True:
+            if self.stop.is_set():
+                raise _Stopped()
+            if not channel.healthy():
+                raise AudioDeviceError("the voice or a device degraded; reopening before the next person")
+            try:
+                timeout = self.config.timeouts.listen
+                if wake.invitation_interval > 0:
+                    due = self._last_invitation + wake.invitation_interval - self.clock.now()
+                    if due <= 0:
+                        self._last_invitation = self.clock.now()
+                        self.report.invitations += 1
+                        channel.say(wake.invitation)
+                        due = wake.invitation_interval
+                    timeout = max(1.0, min(timeout, due))  # listen no longer than until the next invitation
+                heard = channel.listen(Listening("wake", lambda: grammar, timeout, session.emergency_in_partial))
+            except AudioDeviceError:
+                raise
+            except Exception:
+                self.report.waiting_errors += 1
+                logger.exception("unexpected error while waiting; waiting %g s and going on", delay)
+                self.clock.sleep(delay)
+                delay = min(delay * 2, self.options.backoff_max)
+                continue
+            delay = self.options.backoff_initial
+            if heard.kind is HeardKind.KEY and wake.any_key:
+                return session, None
+            if heard.kind in (HeardKind.SPEECH, HeardKind.NOT_UNDERSTOOD) and heard.text.strip():
+                if session.emergency_in(heard.text):
+                    return session, heard
+                if wake_match(heard.text, wake.phrases):
+                    return session, None
+
+    # ------------------------------------------------------------------ one session
+
+    def _serve(self, channel: Channel, session: Session, first: Heard | None) -> None:
+        """One person's session, from greeting to goodbye, whatever happens in it."""
+        now = self.clock.now()
+        visit = _Visit(session, now, self.clock.wall(), now - self._waiting_since)
+        self.report.sessions += 1
+        ending = "completed"
+        try:
+            channel.new_person(reset_voice=not self.config.voice.persist_adjustments)
+            turn = session.hear(first.text) if first is not None else session.start()
+            self._present(channel, turn, visit)
+            ending = self._converse(channel, visit, turn)
+            self._errors_in_a_row = 0
+            self._trouble_delay = self.options.backoff_initial
+        except AudioDeviceError as exc:
+            ending = "device"
+            logger.warning("audio device lost in a session: %s", exc)
+            self._finish_badly(channel, visit, self.config.texts.device_lost)
+            raise
+        except KeyboardInterrupt:
+            ending = "interrupted"
+            self._finish_badly(channel, visit, None)
+            raise
+        except Exception:
+            ending = "error"
+            self._errors_in_a_row += 1
+            logger.exception("unexpected error in a session; apologising and starting again")
+            self._finish_badly(channel, visit, self.config.texts.apology)
+        finally:
+            self._record(visit, ending)
+            self._waiting_since = self._last_invitation = self.clock.now()
+
+    def _converse(self, channel: Channel, visit: _Visit, turn: Turn) -> str:
+        """Listen and answer until the session ends; returns how it ended (completed or idle)."""
+        session = visit.session
+        timeouts = self.config.timeouts
+        last_activity = self.clock.now()
+        listens = 0
+        while not session.ended:
+            if turn.listen is None:
+                logger.warning("the session neither ended nor asked anything; stopping it")
+                self._present(channel, session.stop(), visit)
+                break
+            if listens >= self.options.max_listens:
+                logger.warning("stopping a session after %d listens", listens)
+                self._present(channel, session.stop(), visit)
+                break
+            listens += 1
+            heard = channel.listen(Listening(session.question, session.grammar, timeouts.listen,
+                                             session.emergency_in_partial))
+            now = self.clock.now()
+            if heard.kind is HeardKind.SILENCE:
+                if now - last_activity >= timeouts.idle:
+                    self._idle_goodbye(channel, visit)
+                    return "idle"
+                turn = session.silence()
+            elif heard.kind is HeardKind.KEY:
+                utterance = key_utterance(heard.text)
+                if utterance is None:
+                    continue  # a key without a meaning: the question stands
+                last_activity = now
+                turn = session.hear(utterance)
+            elif heard.kind is HeardKind.NOT_UNDERSTOOD:
+                last_activity = now
+                turn = session.not_understood(heard.text)
+            else:
+                last_activity = now
+                turn = session.hear(heard.text, confidence=heard.confidence)
+            self._present(channel, turn, visit)
+        return "completed"
+
+    def _present(self, channel: Channel, turn: Turn, visit: _Visit) -> None:
+        """Show and speak one turn: the alert and the emergency instruction first, voice changes before speech."""
+        events = turn.events
+        kinds = [e.get("event") for e in events]
+        first = [i for i, kind in enumerate(kinds) if kind == "heard"]
+        instruction_at = None
+        if "emergency" in kinds:
+            alarm = kinds.index("emergency")
+            visit.emergency = True
+            self._raise_alert(str(events[alarm].get("reason", "")))
+            instruction_at = next((j for j in range(alarm + 1, len(events)) if kinds[j] == "say"), None)
+            first += [alarm] + ([instruction_at] if instruction_at is not None else [])
+        order = first + [i for i in range(len(events)) if i not in first]
+        adjusted = False
+        for i in order:
+            event = events[i]
+            if kinds[i] == "say" and not adjusted:
+                adjusted = self._adjust(channel, turn)
+            if kinds[i] in ("heard", "emergency"):
+                text = str(event.get("text" if kinds[i] == "heard" else "heard", ""))
+                if self.config.logging.transcripts:
+                    visit.transcript.append(text)
+                if text or kinds[i] == "heard":
+                    channel.show_heard(text)
+            elif kinds[i] == "say":
+                if i == instruction_at:
+                    channel.say_emergency(str(event["text"]))
+                else:
+                    channel.say(str(event["text"]))
+        if not adjusted:
+            self._adjust(channel, turn)
+
+    @staticmethod
+    def _adjust(channel: Channel, turn: Turn) -> bool:
+        for command in turn.voice:
+            channel.adjust(command)
+        return True
+
+    def _raise_alert(self, reason: str) -> None:
+        """Start the staff alert; whatever goes wrong here must not delay the spoken instruction."""
+        try:
+            if self.alert.fire(reason, self.clock.wall()) is not None:
+                self.report.alerts += 1
+        except Exception:
+            logger.exception("the staff alert could not be started")
+
+    def _idle_goodbye(self, channel: Channel, visit: _Visit) -> None:
+        """The person has walked away: a short goodbye with the safety-net advice."""
+        logger.info("session let go after %g s without an answer", self.config.timeouts.idle)
+        visit.session.stop()  # ends the session (incomplete); its own long goodbye is not spoken
+        texts = self.config.texts
+        for text in (texts.idle_goodbye, self.content.speech["safety_net"], texts.goodbye):
+            channel.say(text)
+
+    def _finish_badly(self, channel: Channel, visit: _Visit, first: str | None) -> None:
+        """End a session that cannot go on: `first` (an apology), the safety-net advice, goodbye; never raises."""
+        try:
+            if not visit.session.ended:
+                visit.session.stop()
+        except Exception:
+            logger.exception("the session could not be stopped cleanly")
+        sentences = ([first] if first else []) + [self.content.speech["safety_net"], self.config.texts.goodbye]
+        for text in sentences:
+            try:
+                channel.say(text)
+            except Exception as exc:  # the voice may be what failed: the log and the captions are all there is
+                logger.warning("could not say %r: %s", text[:40], exc)
+                break
+
+    def _record(self, visit: _Visit, ending: str) -> None:
+        session = visit.session
+        result = session.result or {}
+        disposition = str(result.get("disposition", "incomplete"))
+        self.report.ended += 1
+        self.report.endings[ending] += 1
+        self.report.dispositions[disposition] += 1
+        self.report.emergencies += visit.emergency
+        record = SessionRecord(started=visit.started_wall, ending=ending, disposition=disposition,
+                               emergency=visit.emergency, turns=session.inputs,
+                               duration_s=self.clock.now() - visit.started, waited_s=visit.waited,
+                               transcript=visit.transcript)
+        self.session_log.write(record)
+        if self.on_session_end is not None:
+            self.on_session_end(record)
+
+
+def run_kiosk(config: KioskConfig, channel_factory: ChannelFactory, clock: Clock | None = None, *,
+              content: Content | None = None, session_factory: Callable[[], Session] | None = None,
+              alert: StaffAlert | None = None, session_log: SessionLog | None = None,
+              options: KioskOptions = KioskOptions(), stop: threading.Event | None = None,
+              on_session_end: Callable[[SessionRecord], None] | None = None) -> KioskReport:
+    """Run the kiosk: sessions one after another until `stop` is set, `options.max_sessions` or Ctrl-C.
+
+    `channel_factory()` opens the devices (reopened with back-off whenever one is lost); `clock`
+    paces everything (the system clock unless given). `session_factory` makes a new Session for
+    each person. `on_session_end` sees each session's SessionRecord (tests). Returns the counters.
+    """
+    kiosk = Kiosk(config, channel_factory, clock or SystemClock(), content=content,
+                  session_factory=session_factory, alert=alert, session_log=session_log, options=options,
+                  stop=stop, on_session_end=on_session_end)
+    return kiosk.run()
