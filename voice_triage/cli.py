@@ -17,11 +17,10 @@ import sys
 from dataclasses import dataclass
 
 from voice_triage.errors import VoiceTriageError
+from voice_triage.modes import EXIT_INTERRUPTED
 
 log = logging.getLogger("voice_triage")
 
-SAFETY_NET = ("If you get chest pain or trouble breathing, call emergency services at once. "
-              "If the leg turns cold, pale or blue, or one leg suddenly swells, get medical help today.")
 
 
 @dataclass(frozen=True)
@@ -266,6 +265,16 @@ def _audio_answers(settings: Settings):
     return answer
 
 
+def _safety_net() -> str:
+    """The safety-net advice (prompts/speech.yaml), for the last words of a stopped program."""
+    try:
+        from voice_triage.content.loader import load_content
+
+        return load_content().speech["safety_net"]
+    except Exception:  # the content itself may be what failed
+        return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         settings = parse_args(argv)
@@ -277,14 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"voice-triage: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\nvoice-triage: stopped. {SAFETY_NET}", file=sys.stderr)
-        return 130
+        print(f"\nvoice-triage: stopped. {_safety_net()}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
     except Exception:  # the last line of defence: no traceback reaches a user
         log.debug("unexpected error", exc_info=True)
         logging.getLogger("voice_triage").error("unexpected error", exc_info=settings.command in ("jsonl",))
-        print(f"voice-triage: something went wrong and the session had to stop. {SAFETY_NET}", file=sys.stderr)
+        print(f"voice-triage: something went wrong and the session had to stop. {_safety_net()}", file=sys.stderr)
         return 1
 
 

@@ -156,11 +156,17 @@ class WavFileSink:
         self.gap_seconds = gap_seconds
         self.name = f"WAV {self.path}"
         folder = os.path.dirname(os.path.abspath(self.path))
+        if os.path.isdir(self.path):
+            raise AudioDeviceError(f"{self.path} is a folder; give a file name, such as "
+                                   f"{os.path.join(self.path, 'voice-triage-demo.wav')}")
+        if not os.path.isdir(folder):
+            raise AudioDeviceError(f"Cannot write the WAV file {self.path}: the folder {folder} does not exist")
         try:
-            os.makedirs(folder, exist_ok=True)
-            self._wav = wave.open(self.path, "wb")
+            handle = open(self.path, "wb")  # noqa: SIM115 - closed by close()
         except OSError as exc:
             raise AudioDeviceError(f"Cannot write the WAV file {self.path}: {exc.strerror or exc}") from exc
+        self._wav = wave.open(handle, "wb")
+        self._handle = handle
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
         self._wav.setframerate(sample_rate)
@@ -186,6 +192,7 @@ class WavFileSink:
         if not self._closed:
             self._closed = True
             self._wav.close()
+            self._handle.close()
 
 
 def parse_device(spec: str | int | None) -> int | str | None:

@@ -179,18 +179,30 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
             captions.notice(str(exc))
             return 2
     out_path = os.path.abspath(out)
+    if os.path.isdir(out_path) or not os.path.isdir(os.path.dirname(out_path)):
+        try:
+            WavFileSink(out_path)  # says why in one sentence (a folder, or a folder that does not exist)
+        except AudioDeviceError as exc:
+            captions.notice(str(exc))
+            return 2
+    # the conversation is recorded beside `out` and takes its place only when the demo has run, so a
+    # failed demo never leaves an empty WAV where a good one was
+    handle, part_path = tempfile.mkstemp(prefix=".voice-triage-demo-", suffix=".wav", dir=os.path.dirname(out_path))
+    os.close(handle)
     try:
-        recording = WavFileSink(out_path)
+        recording = WavFileSink(part_path)
     except AudioDeviceError as exc:
+        os.unlink(part_path)
         captions.notice(str(exc))
         return 2
     speech: SpeechOutput = open_speech_output(settings, captions=captions, sink=recording)
     captions.notice(f"Demo: the patient has {chosen.summary}. Recording to {out_path}")
+    result: LiveResult | None = None
     with tempfile.TemporaryDirectory(prefix="voice-triage-demo-") as folder:
         try:
             voice = PatientVoice(chosen.voice, folder)
             factory = patient_source_factory(chosen, voice, recording, captions, open_wav)
-            result: LiveResult = run_live(session_factory, recognizer, factory, speech, listen=listen,
+            result = run_live(session_factory, recognizer, factory, speech, listen=listen,
                                           options=LiveOptions(heard_label="Heard"))
         except VoiceTriageError as exc:
             captions.notice(str(exc))
@@ -198,6 +210,12 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
         finally:
             speech.close()
             recording.close()
+            if result is None or not result.end or result.exit_code:
+                os.unlink(part_path)
+    if result is None or not result.end or result.exit_code:
+        captions.notice(f"The demo did not finish; {out_path} was left as it was.")
+        return result.exit_code if result is not None and result.exit_code else 2
+    os.replace(part_path, out_path)
     got = result.end.get("disposition") if result.end else None
     captions.notice(f"Demo over: disposition {got or 'none'} (expected {chosen.expect}); "
                     f"{recording.seconds_written:.0f} s of conversation in {out_path}")

@@ -190,10 +190,21 @@ def check_grammar(target: _Target) -> CheckResult:
     name = "grammar words"
     try:
         phrases = grammar_phrases(target.extra_phrases)
+    except VoiceTriageError as exc:
+        return CheckResult(name, False, f"the content could not be read ({exc})",
+                           "Mend the file and key the message names; then run the doctor again.")
+    try:
+        from voice_triage.recognition import build_recognizer
+
+        build_recognizer(target.asr, target.vosk_model)
+    except (VoiceTriageError, ImportError, OSError) as exc:
+        return CheckResult(name, False, f"could not check: the recognizer did not start ({exc})",
+                           "Fix what the 'recognizer and model' check reports; then run the doctor again.")
+    try:
         model, missing = missing_words(phrases, target)
     except (VoiceTriageError, ImportError, OSError) as exc:
-        return CheckResult(name, False, f"could not check ({exc})",
-                           "Fix the recognizer check first; then run the doctor again.")
+        return CheckResult(name, False, f"the recognizer started but refused the grammar ({exc})",
+                           "Run 'voice-triage doctor -v' for the recognizer's own messages.")
     if missing:
         return CheckResult(name, False, f"{len(missing)} word(s) unknown to {model}: {', '.join(missing)}",
                            "Those phrases can never be heard by voice: reword them in grammars/*.yaml or the "

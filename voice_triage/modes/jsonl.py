@@ -12,6 +12,7 @@ from typing import Protocol, TextIO
 
 from voice_triage.dialogue.session import Session, Turn
 from voice_triage.errors import VoiceTriageError
+from voice_triage.modes import EXIT_INTERRUPTED, EXIT_OK
 from voice_triage.understanding.interpret import MAX_CHARS
 
 log = logging.getLogger(__name__)
@@ -34,16 +35,20 @@ def run_jsonl(session: Session, stdin: TextIO, stdout: TextIO, stderr: TextIO,
               audio: AudioAnswers | None = None) -> int:
     """Run one session; returns the exit status (0 when the session ended, whatever its outcome)."""
     write_events(session.start(), stdout)
-    for number, raw in enumerate(stdin, start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        turn = _one_line(session, line, number, stderr, audio)
-        write_events(turn, stdout)
-        if session.ended:
-            return 0
+    try:
+        for number, raw in enumerate(stdin, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            turn = _one_line(session, line, number, stderr, audio)
+            write_events(turn, stdout)
+            if session.ended:
+                return EXIT_OK
+    except KeyboardInterrupt:
+        write_events(session.stop(), stdout)  # the session still ends with its end event
+        return EXIT_INTERRUPTED
     write_events(session.stop(), stdout)
-    return 0
+    return EXIT_OK
 
 
 def _one_line(session: Session, line: str, number: int, stderr: TextIO,

@@ -22,19 +22,12 @@ from typing import Any, Callable, ContextManager, Iterator
 
 from voice_triage.dialogue.session import Session, Turn
 from voice_triage.errors import AudioDeviceError
+from voice_triage.modes import EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK
 from voice_triage.speech.output import SpeechOutput
 from voice_triage.speech.settings import VoiceCommand
 from voice_triage.speech_in import Ears, turn_from
 
 logger = logging.getLogger(__name__)
-
-EXIT_OK = 0
-"""The session ran to its end."""
-EXIT_DEVICE = 1
-"""The microphone failed or vanished; the session was cut short."""
-EXIT_INTERRUPTED = 130
-"""Ctrl-C (the shell's convention for SIGINT)."""
-
 
 SourceFactory = Callable[[dict], ContextManager[Any]]
 """Opens the microphone (or a stand-in) for one question; given that question's ``listen`` event."""

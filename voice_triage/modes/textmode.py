@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from voice_triage.dialogue.session import Session, Turn
+from voice_triage.modes import EXIT_INTERRUPTED, EXIT_OK
 
 PROMPT = "> "
 
@@ -20,7 +21,8 @@ def _show(turn: Turn, out: TextIO) -> None:
 
 
 def run_text(session: Session, stdin: TextIO, stdout: TextIO) -> int:
-    """Type answers; an empty line counts as silence; end of input or Ctrl-C ends the session."""
+    """Type answers; an empty line counts as silence; end of input or Ctrl-C ends the session (Ctrl-C
+    with exit status 130, as in every mode)."""
     _show(session.start(), stdout)
     try:
         while not session.ended:
@@ -36,4 +38,5 @@ def run_text(session: Session, stdin: TextIO, stdout: TextIO) -> int:
     except KeyboardInterrupt:
         stdout.write("\n")
         _show(session.stop(), stdout)
-    return 0
+        return EXIT_INTERRUPTED
+    return EXIT_OK

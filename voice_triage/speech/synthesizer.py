@@ -92,7 +92,9 @@ class Pyttsx3Synthesizer:
         platform_driver = {"win32": "sapi5", "darwin": "nsss"}.get(sys.platform, "espeak")
         self._espeak = (driver or platform_driver) == "espeak"
         self.name = f"pyttsx3 ({driver or platform_driver})"
-        self._folder = tempfile.mkdtemp(prefix="voice-triage-tts-")
+        self._folder: str | None = None
+        """A private folder for the engine's WAV files, made at the first sentence (not at start-up:
+        a kiosk that retries a missing speaker once made an empty one per try)."""
         self._count = 0
         self._voices: list[VoiceInfo] | None = None
 
@@ -149,6 +151,8 @@ class Pyttsx3Synthesizer:
             return Pcm(b"", 16000)
         with _ENGINE_LOCK:
             self._count += 1
+            if self._folder is None:
+                self._folder = tempfile.mkdtemp(prefix="voice-triage-tts-")
             path = os.path.join(self._folder, f"utterance-{self._count}.wav")
             try:
                 self._apply(settings)
@@ -173,7 +177,9 @@ class Pyttsx3Synthesizer:
 
     def close(self) -> None:
         """Delete the temporary folder (the engine itself lives as long as the process)."""
-        shutil.rmtree(self._folder, ignore_errors=True)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
+from voice_triage import modes
 from voice_triage.modes.kiosk.channel import SystemClock
 from voice_triage.modes.kiosk.config import load_config, with_overrides
 from voice_triage.modes.kiosk.loop import run_kiosk
@@ -15,8 +16,8 @@ logger = logging.getLogger(__name__)
 
 EXIT_STOPPED = 0
 """Stopped by SIGTERM (a service manager): a normal stop."""
-EXIT_INTERRUPTED = 130
-"""Stopped by Ctrl-C (the shell's convention for SIGINT)."""
+EXIT_INTERRUPTED = modes.EXIT_INTERRUPTED
+"""Stopped by Ctrl-C: 130, as in every mode."""
 
 
 def kiosk_main(config_path: str | None = None, *, overrides: dict[str, dict[str, Any]] | None = None,

@@ -232,9 +232,13 @@ def open_speech(config: KioskConfig, captions: Captions) -> SpeechOutput:
     except SpeechOutputError as exc:
         captions.notice(f"{exc} The kiosk will show captions only.")
         return SpeechOutput(CaptionOnly(), NullSink(), captions, settings)
-    if settings.voice is not None:
-        synthesizer.resolve_voice(settings.voice)  # UnknownVoiceError: the owner's mistake, reported at start-up
-    sink = open_speaker(config.audio.output_device)
+    try:
+        if settings.voice is not None:
+            synthesizer.resolve_voice(settings.voice)  # UnknownVoiceError: the owner's mistake, reported at start-up
+        sink = open_speaker(config.audio.output_device)
+    except BaseException:
+        synthesizer.close()  # nothing of a failed try is left behind
+        raise
     return SpeechOutput(synthesizer, sink, captions, settings)
 
 
