@@ -80,3 +80,45 @@ def test_the_doctor_finds_the_virtual_devices(pulse):
     _, target = _target(DoctorOptions(input_device="no such microphone"))
     result = check_audio_devices(target)
     assert not result.ok and "audio.input_device" in result.fix
+
+
+class Recorder(Visitor):
+    """A Visitor that also keeps what the real channel heard at each question."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.heard: list[tuple[str, object]] = []
+
+    def listen(self, listening):
+        heard = super().listen(listening)
+        self.heard.append((listening.question, heard))
+        return heard
+
+
+@pytest.mark.pulse
+@pytest.mark.speech
+def test_the_kiosk_hears_a_free_description_at_the_open_question(pulse, tmp_path):
+    """Issue 11: the kiosk listened at "tell me about the pain" through the closed yes/no grammar, so a
+    description was never heard as free speech (and the open question's emergency re-check was missing)."""
+    from voice_triage.modes.demo import PatientVoice
+    from voice_triage.modes.kiosk.voice import open_voice_channel
+
+    config = parse_config("[voice]\nrate = 320\ncaptions = \"plain\"\n[timeouts]\nlisten = 8\nidle = 20\n")
+    out = io.StringIO()
+    real = open_voice_channel(config, stdin=io.StringIO(), captions_stream=out)
+    description = "my calf cramps when I walk and it goes away when I stop"
+    visitor = Recorder(real, pulse, PatientVoice("flite:slt", str(tmp_path)).render,
+                       ["hello", "yes", description, "stop"])
+    records = []
+    report = run_kiosk(config, lambda: visitor, SystemClock(), options=KioskOptions(max_sessions=1),
+                       on_session_end=records.append)
+    for thread in visitor.threads:
+        thread.join(10)
+    captions = out.getvalue()
+    assert report.sessions == 1, captions
+    at_open = [heard for question, heard in visitor.heard if question == "open"]
+    assert at_open, captions
+    heard = at_open[0]
+    assert heard.recognition is not None and len(heard.text.split()) >= 5, (heard, captions)
+    assert real.ears.grammar_key is not None
+    assert "Thank you, that helps." in captions or "calf" in heard.text, captions

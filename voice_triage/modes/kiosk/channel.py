@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 KEYS: dict[str, str] = {
     "y": "yes",
@@ -52,6 +52,9 @@ class Heard:
     """The recognizer's confidence in `text`, 0 to 1, when it gives one."""
     partial: bool = False
     """True when listening was cut short because a partial result mentioned an emergency."""
+    recognition: Any = None
+    """The recognizer's whole result (voice_triage.recognition.Recognition), when a recognizer heard
+    it: the session reads it the way every voice mode does (speech_in.turn_from), free text included."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class Listening:
     """Seconds without speech after which the listen returns silence."""
     emergency_in: Callable[[str], str | None] = field(default=lambda text: None, compare=False)
     """Checks a partial result for an emergency; the voice channel stops listening when it returns a reason."""
+    session: Any = field(default=None, compare=False)
+    """The session whose question this is (None between sessions): a voice channel listens as every
+    voice mode does, with the session's plan (free speech and the emergency re-check at the open
+    question, the question's phrases elsewhere)."""
 
     def grammar(self) -> tuple[str, ...]:
         """The phrases the recognizer should expect now."""

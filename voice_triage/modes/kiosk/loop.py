@@ -21,6 +21,7 @@ from typing import Callable
 
 from voice_triage.dialogue.session import Session, Turn
 from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
+from voice_triage.speech_in import turn_from
 from voice_triage.modes.kiosk.alert import StaffAlert
 from voice_triage.modes.kiosk.channel import Channel, Clock, Heard, HeardKind, Listening, SystemClock, key_utterance
 from voice_triage.modes.kiosk.config import KioskConfig
@@ -310,7 +311,7 @@ class Kiosk:
                 break
             listens += 1
             heard = channel.listen(Listening(session.question, session.grammar, timeouts.listen,
-                                             session.emergency_in_partial))
+                                             session.emergency_in_partial, session=session))
             now = self.clock.now()
             if heard.kind is HeardKind.SILENCE:
                 if now - last_activity >= timeouts.idle:
@@ -323,6 +324,9 @@ class Kiosk:
                     continue  # a key without a meaning: the question stands
                 last_activity = now
                 turn = session.hear(utterance)
+            elif heard.recognition is not None and not heard.partial:
+                last_activity = now
+                turn = turn_from(session, heard.recognition)  # as every voice mode reads a recognition
             elif heard.kind is HeardKind.NOT_UNDERSTOOD:
                 last_activity = now
                 turn = session.not_understood(heard.text)

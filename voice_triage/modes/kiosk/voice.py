@@ -92,6 +92,10 @@ class VoiceChannel:
                  base_settings: VoiceSettings | None = None, heard_label: str = "You"):
         self.speech = speech
         self.recognizer = recognizer
+        from voice_triage.speech_in import Ears
+
+        self.ears = Ears(recognizer)
+        """The recognizer with the listening plan of the session's question (as in every voice mode)."""
         self.source_factory = source_factory
         self.listen_fn = listen
         self.keys = keys or NoKeys()
@@ -143,12 +147,17 @@ class VoiceChannel:
         key = self.keys.get_key()
         if key is not None:
             return Heard(HeardKind.KEY, key)
-        grammar = listening.grammar()
-        if grammar != self._grammar:
-            missing = self.recognizer.set_grammar(list(grammar))
-            if missing:
-                logger.info("the recognizer does not know: %s", ", ".join(sorted(missing)))
-            self._grammar = grammar
+        if listening.session is not None:
+            self.ears.tune(listening.session)  # free speech at the open question, its phrases elsewhere
+            self._grammar = None
+        else:
+            grammar = listening.grammar()
+            if grammar != self._grammar:
+                self.ears.recheck = None
+                missing = self.ears.set_grammar(list(grammar))
+                if missing:
+                    logger.info("the recognizer does not know: %s", ", ".join(sorted(missing)))
+                self._grammar = grammar
 
         def on_partial(text: str) -> None:
             key = self.keys.get_key()
@@ -160,7 +169,7 @@ class VoiceChannel:
         event = {"event": "listen", "question": listening.question}
         try:
             with self.source_factory(event) as source:
-                recognition = self.listen_fn(_KeyAwareSource(source, self.keys), self.recognizer,
+                recognition = self.listen_fn(_KeyAwareSource(source, self.keys), self.ears,
                                              on_partial=on_partial, timeout=listening.timeout)
         except _KeyPressed as pressed:
             return Heard(HeardKind.KEY, pressed.key)
@@ -171,12 +180,14 @@ class VoiceChannel:
             key = self.keys.get_key()
             return Heard(HeardKind.KEY, key) if key is not None else Heard(HeardKind.SILENCE)
         text = str(getattr(recognition, "text", "") or "")
+        session_result = recognition if listening.session is not None else None
         if not getattr(recognition, "understood", bool(text)) or not text.strip():
             # the raw hypothesis lets the session still spot an emergency in out-of-grammar speech
             heard = str(getattr(recognition, "heard", "") or text).replace("[unk]", " ")
-            return Heard(HeardKind.NOT_UNDERSTOOD, " ".join(heard.split()))
+            return Heard(HeardKind.NOT_UNDERSTOOD, " ".join(heard.split()), recognition=session_result)
         confidence = getattr(recognition, "confidence", None)
-        return Heard(HeardKind.SPEECH, text, None if confidence is None else float(confidence))
+        return Heard(HeardKind.SPEECH, text, None if confidence is None else float(confidence),
+                     recognition=session_result)
 
     def healthy(self) -> bool:
         """False once a voice that worked has fallen back to captions only (the kiosk then reopens the channel)."""
