@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: speech recognition: {ears.why}", file=sys.stderr)
     listen = ears.listen
     if args.settle_ms is not None:
-        from voice_triage.audio.endpoint import EndpointConfig
+        from voice_triage.recognition.endpoint import EndpointConfig
 
         listen = functools.partial(ears.listen, config=EndpointConfig(settle_ms=args.settle_ms or None))
     speak_in = (ears.recognizer, ears.source_factory, listen)

@@ -227,7 +227,7 @@ def _run_voice(settings: Settings) -> int:
     if settings.command == "demo":
         import functools
 
-        from voice_triage.audio import endpoint
+        from voice_triage.recognition import endpoint
         from voice_triage.modes.demo import run_demo
 
         listen = functools.partial(endpoint.listen, trailing_silence_ms=settings.trailing_silence_ms,

@@ -200,7 +200,7 @@ def turn_from(session: Session, result) -> Turn:
 
 def recognize_file(path: str, session: Session, settings, state: dict) -> Turn:
     """One WAV file through the same recognizer, grammar and endpointing as the microphone."""
-    from voice_triage.audio.endpoint import listen
+    from voice_triage.recognition.endpoint import listen
     from voice_triage.audio.sources import WavFileSource
 
     ears = state.get("ears")

@@ -1,4 +1,4 @@
-"""Fixtures for audio tests: synthesized speech and a recognizer stand-in that records what it was given."""
+"""Fixtures for audio tests: synthesized speech."""
 from __future__ import annotations
 
 import sys
@@ -10,7 +10,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import speechgen  # noqa: E402
 
-from voice_triage.recognition import Recognition  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -23,27 +22,3 @@ def need_tools():
 @pytest.fixture(scope="session")
 def audio_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("audio")
-
-
-class RecordingRecognizer:
-    """Takes whatever audio it is given and says it understood "yes"; keeps the audio for inspection."""
-
-    engine = "recording"
-
-    def __init__(self) -> None:
-        self.audio = b""
-
-    def set_grammar(self, phrases):
-        return []
-
-    def missing_words(self):
-        return []
-
-    def recognize(self, chunks, on_partial=None):
-        self.audio = b"".join(chunks)
-        return Recognition(text="yes", confidence=1.0, understood=True, engine=self.engine)
-
-
-@pytest.fixture()
-def recorder():
-    return RecordingRecognizer()

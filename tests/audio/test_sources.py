@@ -110,7 +110,7 @@ def test_input_device_by_index_or_name():
     assert sources._resolve_device(sd, None) is None
     with pytest.raises(AudioDeviceError, match="not an input device"):
         sources._resolve_device(sd, 0)
-    with pytest.raises(AudioDeviceError, match="No input device matches 'webcam'"):
+    with pytest.raises(AudioDeviceError, match="There is no microphone called 'webcam'"):
         sources._resolve_device(sd, "webcam")
 
 

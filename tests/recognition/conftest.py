@@ -13,6 +13,8 @@ import speechgen  # noqa: E402
 
 from recognition_phrases import GRAMMAR  # noqa: E402
 
+from voice_triage.recognition import Recognition  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def need_tools():
@@ -37,3 +39,32 @@ def ps(sphinx):
     """The session's PocketSphinx recognizer with the test grammar set (tests may change it)."""
     sphinx.set_grammar(GRAMMAR)
     return sphinx
+
+
+@pytest.fixture(scope="session")
+def audio_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("audio")
+
+
+class RecordingRecognizer:
+    """Takes whatever audio it is given and says it understood "yes"; keeps the audio for inspection."""
+
+    engine = "recording"
+
+    def __init__(self) -> None:
+        self.audio = b""
+
+    def set_grammar(self, phrases):
+        return []
+
+    def missing_words(self):
+        return []
+
+    def recognize(self, chunks, on_partial=None):
+        self.audio = b"".join(chunks)
+        return Recognition(text="yes", confidence=1.0, understood=True, engine=self.engine)
+
+
+@pytest.fixture()
+def recorder():
+    return RecordingRecognizer()

@@ -105,7 +105,7 @@ def test_asr_vosk_without_a_model_says_how_to_get_one(tmp_path, monkeypatch):
 
 
 def test_importing_recognition_and_audio_imports_no_speech_library():
-    code = ("import sys, voice_triage.recognition, voice_triage.audio.endpoint, voice_triage.audio.sources;"
+    code = ("import sys, voice_triage.recognition, voice_triage.recognition.endpoint, voice_triage.audio.sources;"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vosk','pocketsphinx','sounddevice')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

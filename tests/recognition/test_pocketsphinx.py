@@ -193,7 +193,7 @@ def _trimmed(audio: bytes, level: int = 300) -> bytes:
 
 def _listened(rec, audio: bytes, trailing_ms: int = 600):
     """`audio` through endpointing (with pauses told to `rec`) and `rec`; returns (result, what finish was given)."""
-    from voice_triage.audio.endpoint import EndpointConfig, segment
+    from voice_triage.recognition.endpoint import EndpointConfig, segment
 
     finished: list[int] = []
 

@@ -5,7 +5,7 @@ import pytest
 import speechgen
 from speechgen import Clip
 
-from voice_triage.audio.endpoint import listen
+from voice_triage.recognition.endpoint import listen
 from voice_triage.audio.sources import WavFileSource
 from voice_triage.dialogue.session import Session
 from voice_triage.content.loader import load_content

@@ -160,7 +160,7 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
     Returns 0 when the session ended with the persona's expected disposition, 1 when it ended
     otherwise, 2 when the demo could not run. The recognizer is built as ``--asr``/``--vosk-model``
     ask unless `recognizer` is given; `open_wav` (path -> context manager of a WAV source) and
-    `listen` default to voice_triage.audio's WavFileSource and endpoint.listen.
+    `listen` default to voice_triage.audio's WavFileSource and voice_triage.recognition.endpoint.listen.
     """
     chosen = PERSONAS.get(persona)
     captions = captions or Captions()
@@ -227,7 +227,7 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
 def _default_speech_in(recognizer: Any, open_wav: Any, listen: Any, asr: str, vosk_model: str | None,
                        captions: Captions) -> tuple[Any, Any, Any]:
     """The real recognizer, WAV source and listen function (voice_triage.recognition and audio)."""
-    from voice_triage.audio.endpoint import listen as endpoint_listen
+    from voice_triage.recognition.endpoint import listen as endpoint_listen
     from voice_triage.audio.sources import WavFileSource
     from voice_triage.recognition import build_recognizer
 

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 SourceFactory = Callable[[dict], ContextManager[Any]]
 """Opens the microphone (or a stand-in) for one question; given that question's ``listen`` event."""
 ListenFunction = Callable[..., Any]
-"""``listen(source, recognizer, on_partial=...) -> Recognition | None`` (voice_triage.audio.endpoint.listen)."""
+"""``listen(source, recognizer, on_partial=...) -> Recognition | None`` (voice_triage.recognition.endpoint.listen)."""
 
 
 @dataclass(frozen=True)
@@ -122,12 +122,12 @@ def run_live(session_factory: Callable[[], Session], recognizer: Any, source_fac
 
     `recognizer` follows voice_triage.recognition's Recognizer (``set_grammar``, ``recognize``);
     `source_factory(listen_event)` opens the microphone for one answer as a context manager;
-    `listen` is voice_triage.audio.endpoint.listen unless given (``open_speech_in`` makes all three). `on_event` sees every protocol
+    `listen` is voice_triage.recognition.endpoint.listen unless given (``open_speech_in`` makes all three). `on_event` sees every protocol
     event as it is acted on (plus ``_listening``/``_heard`` markers with monotonic times).
     Returns a :class:`LiveResult`; never raises for Ctrl-C or a failed microphone.
     """
     if listen is None:
-        from voice_triage.audio.endpoint import listen as endpoint_listen
+        from voice_triage.recognition.endpoint import listen as endpoint_listen
 
         listen = endpoint_listen
     result = LiveResult()
@@ -205,7 +205,7 @@ class SpeechIn:
     source_factory: SourceFactory
     """Opens the microphone for one answer and closes it after (half duplex)."""
     listen: ListenFunction
-    """voice_triage.audio.endpoint.listen with the endpointing settings bound."""
+    """voice_triage.recognition.endpoint.listen with the endpointing settings bound."""
     why: str = ""
     """Which recognizer was chosen and why (to be said once)."""
 
@@ -231,7 +231,7 @@ def open_speech_in(asr: str = "auto", vosk_model: str | None = None, input_devic
 
     Raises ModelError for a broken model and AudioDeviceError when there is no microphone.
     """
-    from voice_triage.audio.endpoint import listen as endpoint_listen
+    from voice_triage.recognition.endpoint import listen as endpoint_listen
     from voice_triage.audio.sources import MicrophoneSource
     from voice_triage.recognition import build_recognizer
 

@@ -46,7 +46,7 @@ class FreeDecoderProcess:
         self._replies: dict[int, str] = {}
         self._lock = threading.Lock()
         try:
-            self._proc = subprocess.Popen([sys.executable, "-m", "voice_triage.recognition.helper"], bufsize=0,
+            self._proc = subprocess.Popen([sys.executable, "-m", "voice_triage.recognition.helper_server"], bufsize=0,
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError as exc:
             self._give_up(f"could not start ({exc})")
@@ -162,33 +162,3 @@ def shared_helper() -> FreeDecoderProcess | None:
             _shared = FreeDecoderProcess()
             atexit.register(_shared.close)
         return None if _shared._broken else _shared  # one that failed is not started again
-
-
-def _serve() -> int:
-    """The helper's side: load the free search, then decode each request until standard input closes."""
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    try:
-        from voice_triage.recognition.pocketsphinx_engine import free_decoder
-
-        decode = free_decoder()
-    except Exception as exc:  # any failure to load is reported, and the recognizer decodes alone
-        stdout.write(f"error: {exc}\n".replace("\n", " ").strip().encode() + b"\n")
-        stdout.flush()
-        return 1
-    stdout.write(b"ready\n")
-    stdout.flush()
-    while True:
-        head = stdin.read(_HEADER.size)
-        if len(head) < _HEADER.size:
-            return 0
-        ident, size = _HEADER.unpack(head)
-        audio = stdin.read(size)
-        if len(audio) < size:
-            return 0
-        text = decode(audio).encode("utf-8")
-        stdout.write(_HEADER.pack(ident, len(text)) + text)
-        stdout.flush()
-
-
-if __name__ == "__main__":
-    sys.exit(_serve())

@@ -211,7 +211,7 @@ class VoiceChannel:
 def adapt_listen(listen: Callable[..., Any], trailing_silence_ms: int) -> ListenFunction:
     """endpoint.listen with the kiosk's listen timeout and trailing silence passed as the keywords it takes.
 
-    voice_triage.audio.endpoint.listen takes ``timeout_s`` and ``trailing_silence_ms``; a listen
+    voice_triage.recognition.endpoint.listen takes ``timeout_s`` and ``trailing_silence_ms``; a listen
     function without them (a test double) gets neither.
     """
     try:
@@ -255,7 +255,8 @@ def open_speech(config: KioskConfig, captions: Captions) -> SpeechOutput:
 
 def speech_in(config: KioskConfig) -> tuple[Any, SourceFactory, ListenFunction]:
     """The recognizer (voice_triage.recognition), a microphone per listen and endpoint.listen (voice_triage.audio)."""
-    from voice_triage.audio import endpoint, sources
+    from voice_triage.audio import sources
+    from voice_triage.recognition import endpoint
     from voice_triage.recognition import build_recognizer
 
     recognizer, why = build_recognizer(config.recognizer.asr, config.recognizer.vosk_model)

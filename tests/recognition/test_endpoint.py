@@ -8,7 +8,7 @@ import pytest
 import speechgen
 from speechgen import Clip
 
-from voice_triage.audio.endpoint import EndpointConfig, Utterance, listen
+from voice_triage.recognition.endpoint import EndpointConfig, Utterance, listen
 from voice_triage.audio.sources import SAMPLE_RATE, WavFileSource
 from voice_triage.recognition import Recognition
 
