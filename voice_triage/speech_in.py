@@ -10,7 +10,6 @@ import dataclasses
 import logging
 import sys
 from dataclasses import dataclass, field
-import re
 from typing import Any, Callable, Iterable
 
 from voice_triage.dialogue.session import Session, Turn
@@ -178,8 +177,6 @@ def build_ears(asr: str = "auto", vosk_model: str | None = None) -> Ears:
     return Ears(recognizer, why)
 
 
-FREE_TEXT = re.compile(r"^\[unk\] \((.*)\)$")
-"""How PocketSphinx reports what free decoding heard when the grammar's phrase was rejected."""
 FREE_TEXT_CONFIDENCE = 0.2
 """An answer found only by free decoding ("yeah" for a grammar's "yes") is taken this sure: confirmed."""
 
@@ -190,11 +187,10 @@ def turn_from(session: Session, result) -> Turn:
         return session.silence()
     if result.understood and result.text:
         return session.hear(result.text, confidence=result.confidence)
-    free = FREE_TEXT.match(result.heard or "")
-    if free and session.question not in ("open",):
-        meaning = session.interpreter.interpret(free.group(1), session.question)
+    if result.free_text and session.question not in ("open", "more"):
+        meaning = session.interpreter.interpret(result.free_text, session.question)
         if meaning.is_answer:
-            return session.hear(free.group(1), confidence=FREE_TEXT_CONFIDENCE)
+            return session.hear(result.free_text, confidence=FREE_TEXT_CONFIDENCE)
     return session.not_understood(heard=result.heard or result.text)
 
 

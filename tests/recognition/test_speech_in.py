@@ -58,3 +58,20 @@ def test_a_clear_emergency_at_a_yes_no_question_raises_the_alarm_at_once(ears, s
 def test_an_emergency_at_the_open_question_raises_the_alarm(ears, speech_dir):
     t = turn(ears, at("open"), Clip("I have chest pain", "flite:rms"), speech_dir)
     assert t.emergency is not None, t.events
+
+
+def test_free_text_reaches_the_session_as_a_field_not_a_string_to_parse():
+    """Issue 11: what free decoding heard travelled as "[unk] (free text)" and was parsed back by a regex."""
+    from voice_triage.recognition import Recognition
+    from voice_triage.speech_in import FREE_TEXT_CONFIDENCE, turn_from
+
+    s = Session()
+    s.start()
+    s.hear("yes")
+    s.hear("my calf hurts when I walk")
+    assert s.question == "chest_pain"
+    turn = turn_from(s, Recognition.not_understood("pocketsphinx", heard="nope", free_text="nope"))
+    heard = turn.events[0]
+    assert heard["intent"] == "no" and heard["confidence"] == FREE_TEXT_CONFIDENCE
+    turn = turn_from(s, Recognition.not_understood("pocketsphinx", heard="milking", free_text="milking"))
+    assert turn.events[0]["intent"] == "not_understood"

@@ -291,6 +291,8 @@ class Content:
     """yes/no/unsure phrases."""
     consent_yes: frozenset[str]
     """Extra ways to agree at the consent question."""
+    consent_listen: tuple[str, ...]
+    """Of those, what the recognizers listen for at the consent question."""
     lead_ins: tuple[tuple[str, ...], ...]
     """Phrases taken off the front of a clause before it is matched as an answer ("well", "oh"),
     longest first."""
@@ -688,9 +690,12 @@ def content_from_data(parts: Mapping[str, Any]) -> Content:
     wa, wc = _Where(FILES["answers"]), _Where(FILES["commands"])
     answers_data = wa.mapping(parts["answers"], "(top)")
     answers = _phrase_sets(answers_data, ANSWER_MEANINGS, wa)
-    consent = answers_data.get("consent_yes")
-    consent_yes = frozenset(wa.phrases(wa.mapping(consent, "consent_yes").get("exact"), "consent_yes.exact")) \
-        if consent is not None else frozenset()
+    consent = wa.mapping(answers_data.get("consent_yes") or {}, "consent_yes")
+    consent_yes = frozenset(wa.phrases(consent.get("exact"), "consent_yes.exact"))
+    consent_listen = tuple(wa.phrases(consent.get("listen"), "consent_yes.listen"))
+    for phrase in consent_listen:
+        if phrase not in consent_yes:
+            raise wa.fail("consent_yes.listen", f"{phrase!r} is not one of the consent_yes phrases under exact")
     commands_data = wc.mapping(parts["commands"], "(top)")
     commands = _phrase_sets(commands_data, COMMANDS, wc)
     polite = wc.mapping(commands_data.get("polite") or {}, "polite")
@@ -707,6 +712,7 @@ def content_from_data(parts: Mapping[str, Any]) -> Content:
     if not isinstance(lead_ins, list) or not all(isinstance(x, str) for x in lead_ins):
         raise wa.fail("lead_ins", "expected a list of words")
     return Content(features, pattern_ids, questions, speech, patterns, rules, screening, answers, consent_yes,
+                   consent_listen,
                    tuple(sorted({tuple(x.split()) for x in lead_ins}, key=len, reverse=True)), commands, before, after, emergency, cues,
                    context, dict(FILES))
 

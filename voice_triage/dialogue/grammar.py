@@ -9,9 +9,6 @@ from __future__ import annotations
 from voice_triage.content.loader import Content
 from voice_triage.understanding.normalize import spoken_forms
 
-CONSENT_EXTRA = ("okay", "all right", "go ahead", "let us start", "sure go ahead", "please go ahead", "ready")
-
-
 def phrases_for(content: Content, question: str) -> list[str]:
     """Answers, commands and emergency phrases to listen for at `question`, as people say them."""
     phrases: dict[str, None] = {}
@@ -24,7 +21,7 @@ def phrases_for(content: Content, question: str) -> list[str]:
     for meaning in ("yes", "no", "unsure"):
         add(content.answers[meaning].listen)
     if question == "consent":
-        add(p for p in CONSENT_EXTRA if p in content.consent_yes)
+        add(content.consent_listen)
     for ps in content.commands.values():
         add(ps.listen)
     add(content.emergency.phrases)

@@ -36,14 +36,18 @@ class Recognition:
     """The raw hypothesis, out-of-grammar stretches shown as "[unk]"; for logs and emergency spotting."""
     second_opinion: str | None = None
     """What an independent free decoding of the same audio heard (PocketSphinx's verification), or None."""
+    free_text: str = ""
+    """When the grammar's phrase was not understood: what free decoding of the same audio heard ("" when
+    none). The dialogue may still offer it for confirmation ("sure" where the grammar has "yes")."""
     partial: bool = False
     """True when decoding was stopped early because the partial callback asked for it; `text` is then the
     grammar phrase nearest the partial hypothesis (or not understood, with the partial in `heard`)."""
 
     @classmethod
-    def not_understood(cls, engine: str, heard: str = "", partial: bool = False) -> "Recognition":
+    def not_understood(cls, engine: str, heard: str = "", partial: bool = False, free_text: str = "") -> "Recognition":
         """The one shape of "I did not understand": empty text, zero confidence."""
-        return cls(text="", confidence=0.0, understood=False, engine=engine, heard=heard, partial=partial)
+        return cls(text="", confidence=0.0, understood=False, engine=engine, heard=heard, partial=partial,
+                   free_text=free_text)
 
 
 @runtime_checkable

@@ -445,11 +445,11 @@ class PocketSphinxRecognizer:
             # The grammar found no whole phrase (in noise it often stops inside one, "what can ..."):
             # say what free decoding heard, so a plain "sure" or "nope" can still be offered for confirmation.
             free = self.decode_free(clean)
-            return Recognition.not_understood(ENGINE, heard=f"{UNKNOWN} ({free})" if free else result.heard)
+            return Recognition.not_understood(ENGINE, heard=free or result.heard, free_text=free)
         score, free = self.verify(clean, result.text)
         if score < self._verify_cutoff and (self._confirm_floor is None or score < self._confirm_floor):
             log.debug("pocketsphinx: %r rejected, free decoding heard %r (%.2f)", result.text, free, score)
-            return Recognition.not_understood(ENGINE, heard=f"{UNKNOWN} ({free})")
+            return Recognition.not_understood(ENGINE, heard=free, free_text=free)
         return Recognition(text=result.text, confidence=round(score, 3), understood=True, engine=ENGINE,
                            heard=result.heard, second_opinion=free)
 

@@ -18,6 +18,7 @@ are data in grammars/context.yaml.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from voice_triage.content.loader import COMMANDS, EMERGENCY_REASONS, Content, Kind
 from voice_triage.understanding import policy
@@ -25,12 +26,35 @@ from voice_triage.understanding.clauses import ClauseSplitter
 from voice_triage.understanding.context import ContextReader, Mention
 from voice_triage.understanding.emergency import EmergencyDetector
 
-EMERGENCY = "emergency"
-ASK_BACK = "ask_back"
-"""An emergency mention that may not be the person's own or current: asked back once."""
-NOT_UNDERSTOOD = "not_understood"
-FREE = "free"
-"""Free speech that answers nothing directly but mentions features."""
+class Intent(StrEnum):
+    """What an utterance does at the question asked (the `intent` of a heard event)."""
+
+    EMERGENCY = "emergency"
+    """Chest pain or breathlessness, affirmed or hedged: the emergency instruction at once."""
+    ASK_BACK = "ask_back"
+    """An emergency mention that may not be the person's own or current: asked back once."""
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+    FREE = "free"
+    """Free speech that answers nothing directly but mentions features."""
+    NOT_UNDERSTOOD = "not_understood"
+    REPEAT = "repeat"
+    HELP = "help"
+    WHY = "why"
+    BACK = "back"
+    START_OVER = "start_over"
+    STOP = "stop"
+    SLOWER = "slower"
+    FASTER = "faster"
+    LOUDER = "louder"
+    QUIETER = "quieter"
+    WAIT = "wait"
+    SKIP = "skip"
+
+
+EMERGENCY, ASK_BACK, FREE, NOT_UNDERSTOOD = Intent.EMERGENCY, Intent.ASK_BACK, Intent.FREE, Intent.NOT_UNDERSTOOD
+ANSWERS = (Intent.YES, Intent.NO, Intent.UNSURE)
 MAX_CHARS = 2000
 """Longer input is cut to this many characters before it is read (understanding stays linear and
 quick; the heard event carries at most this much)."""
@@ -43,8 +67,8 @@ MAX_LEAD = 6
 class Meaning:
     """What one utterance means."""
 
-    intent: str
-    """emergency, ask_back, yes, no, unsure, a command name, free, or not_understood."""
+    intent: Intent
+    """What the utterance does (an answer, a command, free speech, an emergency ...)."""
     text: str
     """The normalised utterance (its clauses joined)."""
     reason: str | None = None
@@ -58,11 +82,11 @@ class Meaning:
 
     @property
     def is_answer(self) -> bool:
-        return self.intent in ("yes", "no", "unsure")
+        return self.intent in ANSWERS
 
     @property
     def is_command(self) -> bool:
-        return self.intent in COMMANDS
+        return self.intent.value in COMMANDS
 
 
 def question_kind(content: Content, feature: str | None) -> str:
@@ -90,12 +114,12 @@ class Interpreter:
 
     # -- the parts, usable on their own --------------------------------------------------------
 
-    def command(self, norm: str) -> str | None:
+    def command(self, norm: str) -> Intent | None:
         """The command `norm` is, after polite words are taken off, or None."""
         for candidate in self._polite_variants(norm):
             for name, phrases in self.content.commands.items():
                 if candidate in phrases.exact:
-                    return name
+                    return Intent(name)
         return None
 
     def _polite_variants(self, norm: str) -> list[str]:
@@ -212,7 +236,7 @@ class Interpreter:
         if kind == "emergency" and answer in ("yes", "unsure"):
             return Meaning(EMERGENCY, norm, feature, features, tuple(clauses), everything)
         if answer:
-            return Meaning(answer, norm, None, features, tuple(clauses), everything)
+            return Meaning(Intent(answer), norm, None, features, tuple(clauses), everything)
         if features or question in ("open", "more"):
             return Meaning(FREE, norm, None, features, tuple(clauses), everything)
         return Meaning(NOT_UNDERSTOOD, norm, clauses=tuple(clauses), mentions=everything)
