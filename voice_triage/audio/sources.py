@@ -14,12 +14,11 @@ from typing import BinaryIO, Protocol, runtime_checkable
 
 import numpy as np
 
+from voice_triage.audio import SAMPLE_RATE
 from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
-"""Rate every source yields."""
 CHUNK_SAMPLES = 1600
 """Samples per chunk: 100 ms at 16 kHz."""
 MIC_CHUNK_SAMPLES = 480

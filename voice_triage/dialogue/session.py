@@ -27,6 +27,15 @@ from voice_triage.understanding.interpret import (ASK_BACK, EMERGENCY, FREE, MAX
 log = logging.getLogger(__name__)
 
 STATES = ["consent", "open", "screening", "questions", "closing", "ended"]
+TRANSITIONS = [
+    {"trigger": "begin", "source": "consent", "dest": "open"},
+    {"trigger": "describe", "source": "open", "dest": "screening"},
+    {"trigger": "investigate", "source": "screening", "dest": "questions"},
+    {"trigger": "close", "source": ["screening", "questions"], "dest": "closing"},
+    {"trigger": "restart", "source": ["open", "screening", "questions", "closing"], "dest": "open"},
+    {"trigger": "finish", "source": ["consent", "open", "screening", "questions", "closing"], "dest": "ended"},
+]
+"""The machine as data (transitions reads it as is): which trigger moves the conversation where."""
 MAX_SILENCES = 3
 """Silences in a row after which the session ends."""
 MAX_FAILURES = 6
@@ -114,14 +123,8 @@ class Session:
         self.inputs = 0
         self.result: dict | None = None
         self._turn = Turn()
-        self.machine = Machine(model=self, states=STATES, initial="consent", auto_transitions=False,
-                               model_attribute="state")
-        self.machine.add_transition("begin", "consent", "open")
-        self.machine.add_transition("describe", "open", "screening")
-        self.machine.add_transition("investigate", "screening", "questions")
-        self.machine.add_transition("close", ["screening", "questions"], "closing")
-        self.machine.add_transition("restart", ["open", "screening", "questions", "closing"], "open")
-        self.machine.add_transition("finish", ["consent", "screening", "open", "questions", "closing"], "ended")
+        self.machine = Machine(model=self, states=STATES, transitions=TRANSITIONS, initial="consent",
+                               auto_transitions=False, model_attribute="state")
 
     # ------------------------------------------------------------------ public API
 

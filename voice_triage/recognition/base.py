@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-SAMPLE_RATE = 16000
-"""Every recognizer takes 16 kHz, 16-bit, mono, little-endian PCM."""
+from voice_triage import audio
+
+SAMPLE_RATE = audio.SAMPLE_RATE
+"""Every recognizer takes 16 kHz, 16-bit, mono, little-endian PCM (the pipeline's one rate)."""
 
 UNKNOWN = "[unk]"
 """Token that stands for out-of-grammar speech in `Recognition.heard` (Vosk's own spelling)."""

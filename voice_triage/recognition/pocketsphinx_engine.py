@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from voice_triage.errors import ModelError
 from voice_triage.recognition.base import (
+    SAMPLE_RATE,
     UNKNOWN,
     PartialCallback,
     Recognition,
@@ -54,7 +55,7 @@ LEAD_INS = ("wait", "hold on", "well", "actually")
 """Words a grammar phrase may follow ("wait, my chest feels tight", "oh yes"): one of them may come
 first. Without them the grammar has to pick "wait" or "my chest feels tight", and picks "wait"."""
 
-PARTIAL_EVERY_BYTES = 16000 * 2 // 5
+PARTIAL_EVERY_BYTES = SAMPLE_RATE * 2 // 5
 """A partial hypothesis is looked at every 200 ms of audio: asking PocketSphinx for one costs
 10-25 ms with a large grammar, so asking at every 30 ms chunk would not keep up with speech."""
 
@@ -134,7 +135,7 @@ def _load_decoder(decoder_class, decoder_options: dict, live: bool):
     hmm, dictionary, lm = default_model_paths()
     try:
         options = {**DECODER_DEFAULTS, **decoder_options}
-        decoder = decoder_class(hmm=hmm, dict=dictionary, lm=None, loglevel="FATAL", samprate=16000, **options)
+        decoder = decoder_class(hmm=hmm, dict=dictionary, lm=None, loglevel="FATAL", samprate=SAMPLE_RATE, **options)
         config = decoder.config
         saved = {key: config[key] for key in (*FREE_SEARCH_OPTIONS, "fwdflat")}
         for key, value in FREE_SEARCH_OPTIONS.items():
