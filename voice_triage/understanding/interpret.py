@@ -177,9 +177,9 @@ class Interpreter:
     def mentions(self, clauses: list[str], asked: str | None = None) -> list[Mention]:
         """Mentions of the distinguishing features and red flags, clause by clause (the asked
         feature's own cues too)."""
+        targets = [t for fid, ts in self.content.cues.items() for t in ts if not t.asked_only or fid == asked]
         out: list[Mention] = []
         for i, clause in enumerate(clauses):
-            targets = [t for fid, ts in self.content.cues.items() for t in ts if not t.asked_only or fid == asked]
             out.extend(self.reader.mentions(clause, targets, index=i))
         return out
 
