@@ -222,3 +222,19 @@ def test_the_summary_cites_its_paragraphs_and_says_may_be_a_sign_of():
     assert "pain reliever" not in " ".join(C.speech.values()) and "two weeks" not in " ".join(C.speech.values())
     assert speech  # the content knows its files
     assert json.dumps(C.speech)  # every sentence is text
+
+
+def test_a_red_flag_said_with_a_doubtful_answer_is_still_confirmed_after_it():
+    """Review: the confirmation of a doubtful answer replaced the pending confirmation of a red flag
+    said in the same breath, so the red flag was never confirmed."""
+    s = Session(C, confirm_below=0.6)
+    s.start()
+    s.hear("yes")
+    s.hear("my calf hurts when I walk")
+    while s.question in C.screening:
+        s.hear("no")
+    q = s.question
+    turn = s.hear("yes, and my right foot has gone cold", confidence=0.3)
+    assert turn.listen["question"] == "confirm" and turn.listen["feature"] == q
+    turn = s.hear("yes")
+    assert turn.listen["question"] == "confirm" and turn.listen["feature"] == "cold_leg"

@@ -318,7 +318,7 @@ class Session:
                 self._end_early("too_many_failures")
                 return
             self._say("acknowledge_free_speech")
-            self._next() if self.confirming else self._ask(self.question)
+            self._next() if self.pending else self._ask(self.question)
             return
         self._failed()
 
@@ -518,8 +518,6 @@ class Session:
                 continue
             if fid not in self.answers and value != "unsure":
                 self.answers[fid] = value  # a hedged mention ("kind of the day after") leaves the question to be asked
-        if self.pending and self.confirming is None:
-            self._confirm(self.pending.pop(0), "yes", "mention")
 
     # ------------------------------------------------------------------ flow
 
@@ -606,14 +604,9 @@ class Session:
         """The session ends before the questions are done. A red flag already answered yes or not
         sure still gives its disposition and its advice; otherwise the session is incomplete."""
         self._say(why)
-        from voice_triage.dialogue.summary import summarize
-
-        disposition = rules.disposition(self.content, self.answers)
-        if disposition is Disposition.URGENT:
+        if rules.disposition(self.content, self.answers) is Disposition.URGENT:
             self._say("ended_early_urgent")
-            for text in summarize(self.content, self.answers, disposition):
-                self._emit_say(text)
-            self._end(disposition)
+            self._conclude()
             return
         self._finish_incomplete()
 
