@@ -19,7 +19,7 @@ Goals (issue 4): reply p95 < 800 ms, emergency < 500 ms on a two-core machine.
 from __future__ import annotations
 
 import argparse
-import functools
+import dataclasses
 import json
 import logging
 import os
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.virtual import (BLOCK_FRAMES, MIC_FEED, RECORD_RATE, SPEAKER, VirtualAudio,  # noqa: E402
                                         VirtualPatient)
-from voice_triage.modes.demo import PERSONAS, PatientVoice, Persona  # noqa: E402
+from voice_triage.modes.demo import PatientVoice, Persona, load_personas  # noqa: E402
 from voice_triage.speech import Captions, VoiceSettings, open_speech_output  # noqa: E402
 
 logger = logging.getLogger("bench_latency")
@@ -48,12 +48,13 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 1)
 
 
-def run_one(persona: Persona, audio: VirtualAudio, folder: str, settings: VoiceSettings, speech_in) -> dict:
+def run_one(persona: Persona, audio: VirtualAudio, folder: str, settings: VoiceSettings, listener) -> dict:
     """One live session; returns each answer's latency to the assistant's next sound."""
     from voice_triage.dialogue.session import Session
+    from voice_triage.modes.conversation import ConversationOptions, session_policy
     from voice_triage.modes.live import run_live
+    from voice_triage.modes.voice import VoiceChannel, microphone
 
-    recognizer, microphone, listen = speech_in
     patient = VirtualPatient(audio, persona.answer, PatientVoice(persona.voice, folder).render)
     speech = open_speech_output(settings, captions=Captions(sys.stderr, "plain"))
     if not speech.speaking_aloud:
@@ -67,7 +68,10 @@ def run_one(persona: Persona, audio: VirtualAudio, folder: str, settings: VoiceS
 
     with audio.record(f"{SPEAKER}.monitor") as spoken, audio.record(f"{MIC_FEED}.monitor") as heard:
         time.sleep(0.3)
-        result = run_live(Session, recognizer, microphone, speech, listen=listen, on_event=on_event)
+        channel = VoiceChannel(speech, listener, microphone(None))
+        policy = session_policy(listener.thresholds)
+        result = run_live(lambda: Session(policy=policy), channel, ConversationOptions(thresholds=listener.thresholds),
+                          on_event=on_event)
         patient.wait()
         time.sleep(0.3)
     speech.close()
@@ -98,34 +102,35 @@ def run_one(persona: Persona, audio: VirtualAudio, folder: str, settings: VoiceS
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--personas", nargs="+", default=list(PERSONAS), choices=list(PERSONAS))
+    personas = load_personas()
+    ap.add_argument("--personas", nargs="+", default=list(personas), choices=list(personas))
     ap.add_argument("--rounds", type=int, default=1, help="sessions per persona")
     ap.add_argument("--rate", type=int, default=200, help="assistant's speaking rate (wpm); faster = shorter run")
     ap.add_argument("--asr", default="auto", choices=["auto", "vosk", "pocketsphinx"])
-    ap.add_argument("--trailing-silence-ms", type=int, default=600, help="endpointing (the CLI's default)")
+    ap.add_argument("--trailing-silence-ms", type=int, default=None, help="endpointing (default: the CLI's)")
     ap.add_argument("--settle-ms", type=int, default=None,
                     help="decode ahead after a pause this long (EndpointConfig.settle_ms); 0 turns it off")
     ap.add_argument("--json", default="bench_latency.json", help="where to write the figures")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
-    from voice_triage.modes.live import open_speech_in
+    from voice_triage.recognition.config import EndpointConfig, RecognizerConfig
+    from voice_triage.recognition.listener import build_listener
 
     audio = VirtualAudio.start()
-    ears = open_speech_in(args.asr, trailing_silence_ms=args.trailing_silence_ms)
-    print(f"bench: speech recognition: {ears.why}", file=sys.stderr)
-    listen = ears.listen
+    endpoint = EndpointConfig()
+    if args.trailing_silence_ms is not None:
+        endpoint = dataclasses.replace(endpoint, trailing_silence_ms=args.trailing_silence_ms)
     if args.settle_ms is not None:
-        from voice_triage.recognition.endpoint import EndpointConfig
-
-        listen = functools.partial(ears.listen, config=EndpointConfig(settle_ms=args.settle_ms or None))
-    speak_in = (ears.recognizer, ears.source_factory, listen)
+        endpoint = dataclasses.replace(endpoint, settle_ms=args.settle_ms or None)
+    listener = build_listener(RecognizerConfig(asr=args.asr), endpoint)
+    print(f"bench: speech recognition: {listener.why}", file=sys.stderr)
     sessions = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-latency-") as folder:
             for _ in range(args.rounds):
                 for pid in args.personas:
-                    sessions.append(run_one(PERSONAS[pid], audio, folder, VoiceSettings(rate=args.rate), speak_in))
+                    sessions.append(run_one(personas[pid], audio, folder, VoiceSettings(rate=args.rate), listener))
                     print(f"bench: {pid}: {sessions[-1]['disposition']}", file=sys.stderr)
     finally:
         audio.stop()

@@ -14,13 +14,34 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from voice_triage.errors import VoiceTriageError
 from voice_triage.modes import EXIT_INTERRUPTED
+from voice_triage.recognition.config import ASR_CHOICES, EndpointConfig, RecognizerConfig
+from voice_triage.speech.settings import VoiceSettings
 
 log = logging.getLogger("voice_triage")
 
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Each stage's configuration, as the command line or the kiosk's file decided it (built once)."""
+
+    recognizer: RecognizerConfig = RecognizerConfig()
+    """Which recognizer, which model, its thresholds (recognition.config)."""
+    endpoint: EndpointConfig = EndpointConfig()
+    """How an answer is cut out of the audio (recognition.config)."""
+    voice: VoiceSettings = VoiceSettings()
+    """How the assistant sounds (speech.settings)."""
+    captions: str = "large"
+    """Captions on the terminal: large, plain or off."""
+    input_device: str | None = None
+    """Microphone (index or name); None for the default."""
+    output_device: str | None = None
+    """Speaker (index or name); None for the default."""
 
 
 @dataclass(frozen=True)
@@ -28,39 +49,19 @@ class Settings:
     """Everything the command line decides; nothing else travels beyond main()."""
 
     command: str
-    """live, text, jsonl, demo, devices or download-model."""
-    asr: str = "auto"
-    """Which recognizer: auto, vosk or pocketsphinx."""
-    vosk_model: str | None = None
-    """A Vosk model folder, if given."""
-    input_device: str | None = None
-    """Microphone (index or name); None for the default."""
-    output_device: str | None = None
-    """Speaker (index or name); None for the default."""
+    """live, text, jsonl, demo, devices, download-model, kiosk or doctor."""
+    stages: Stages = Stages()
+    """The stage configurations."""
     extra: tuple[str, ...] = ()
     """download-model: the arguments after the command, passed on."""
-    rate: int | None = None
-    """Speaking rate in words per minute; None for the engine's default."""
-    volume: float | None = None
-    """Speaking volume, 0 to 1; None for the default."""
-    voice: str | None = None
-    """A TTS voice id or name."""
-    captions: bool = True
-    """Print every spoken sentence."""
-    confirm_below: float | None = None
-    """Ask "did I hear you right?" for answers heard with less confidence than this."""
     persona: str = "pad"
     """demo: which scripted patient speaks."""
     out: str = "voice-triage-demo.wav"
     """demo: where the conversation's WAV goes."""
     config: str | None = None
     """kiosk and doctor: the kiosk's TOML configuration file."""
-    trailing_silence_ms: int = 600
-    """End of an answer after this much silence."""
-    listen_timeout_s: float = 8.0
-    """No speech for this long counts as silence."""
-    given: frozenset[str] = frozenset()
-    """The options typed on the command line (the kiosk overrides its configuration file only with these)."""
+    given: Mapping[str, object] = field(default_factory=dict)
+    """The options typed on the command line and their values (the kiosk's file is overridden only by these)."""
 
 
 def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
@@ -68,7 +69,7 @@ def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
     given before the subcommand is not overwritten by the subcommand's default."""
     d = (lambda value: argparse.SUPPRESS) if sub else (lambda value: value)
     if "asr" in groups:
-        p.add_argument("--asr", choices=["auto", "vosk", "pocketsphinx"], default=d("auto"),
+        p.add_argument("--asr", choices=ASR_CHOICES, default=d("auto"),
                        help="the speech recognizer (auto: Vosk when an English Vosk model is found, else PocketSphinx)")
         p.add_argument("--vosk-model", metavar="PATH", default=d(None), help="a Vosk model folder")
         p.add_argument("--confirm-below", type=float, metavar="CONFIDENCE", default=d(None),
@@ -84,10 +85,10 @@ def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
         p.add_argument("--voice", default=d(None), help="a text-to-speech voice id or name")
         p.add_argument("--no-captions", action="store_true", default=d(False), help="do not print what is spoken")
     if "listen" in groups:
-        p.add_argument("--trailing-silence-ms", type=int, metavar="MS", default=d(600),
-                       help="milliseconds of quiet that end an answer")
-        p.add_argument("--listen-timeout", type=float, metavar="SECONDS", default=d(8.0),
-                       help="seconds without speech that count as silence")
+        p.add_argument("--trailing-silence-ms", type=int, metavar="MS", default=d(None),
+                       help=f"milliseconds of quiet that end an answer (default {EndpointConfig.trailing_silence_ms})")
+        p.add_argument("--listen-timeout", type=float, metavar="SECONDS", default=d(None),
+                       help=f"seconds without speech that count as silence (default {EndpointConfig.timeout_s:g})")
     if "config" in groups:
         p.add_argument("--config", metavar="FILE", default=d(None), help="the kiosk's TOML configuration file")
     p.add_argument("-v", "--verbose", action="store_true", default=d(False), help="log more to standard error")
@@ -131,17 +132,26 @@ def parse_args(argv: list[str] | None) -> Settings:
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO if a.verbose or a.command == "kiosk" else logging.WARNING, stream=sys.stderr,
                         format="voice-triage: %(levelname)s: %(message)s")
-    if a.volume is not None and not 0 <= a.volume <= 1:
-        p.error("--volume must be between 0 and 1")
     command = a.command or ("jsonl" if a.io == "jsonl" else "text" if a.text else "live")
-    given = {k for k in vars(a) if any(k == o.dest for o in p._actions)}  # noqa: SLF001
-    return Settings(command=command, asr=a.asr, vosk_model=a.vosk_model, input_device=a.input_device,
-                    output_device=a.output_device, rate=a.rate, volume=a.volume, voice=a.voice,
-                    captions=not a.no_captions, confirm_below=a.confirm_below,
-                    persona=getattr(a, "persona", "pad"), out=getattr(a, "out", "voice-triage-demo.wav"),
-                    config=getattr(a, "config", None), extra=tuple(getattr(a, "extra", ()) or ()),
-                    trailing_silence_ms=a.trailing_silence_ms, listen_timeout_s=a.listen_timeout,
-                    given=frozenset(_given(argv)) & given)
+    values = vars(a)
+    typed = _given(argv) & {o.dest for o in p._actions}  # noqa: SLF001
+    get = values.get
+    try:
+        voice = VoiceSettings(**{k: v for k, v in (("rate", get("rate")), ("volume", get("volume")),
+                                                   ("voice", get("voice"))) if v is not None})
+        recognizer = RecognizerConfig(asr=get("asr") or "auto", vosk_model=get("vosk_model"),
+                                      confirm_below=get("confirm_below"))
+        endpoint = EndpointConfig(**{k: v for k, v in (("trailing_silence_ms", get("trailing_silence_ms")),
+                                                       ("timeout_s", get("listen_timeout"))) if v is not None})
+    except ValueError as exc:
+        p.error(str(exc))
+    if recognizer.confirm_below is not None and not 0 <= recognizer.confirm_below <= 1:
+        p.error("--confirm-below must be between 0 and 1")
+    stages = Stages(recognizer, endpoint, voice, "off" if get("no_captions") else "large",
+                    get("input_device"), get("output_device"))
+    return Settings(command=command, stages=stages, extra=tuple(get("extra") or ()), persona=get("persona") or "pad",
+                    out=get("out") or "voice-triage-demo.wav", config=get("config"),
+                    given={k: values[k] for k in typed if k in values})
 
 
 def _given(argv: list[str] | None) -> set[str]:
@@ -154,19 +164,30 @@ def _given(argv: list[str] | None) -> set[str]:
 
 
 def run(settings: Settings) -> int:
+    """Wire the mode `settings.command` names from the stage configurations, and run it."""
+    stages = settings.stages
     if settings.command == "jsonl":
         from voice_triage.dialogue.session import Session
-        from voice_triage.modes.jsonl import run_jsonl
+        from voice_triage.modes.jsonl import WavAnswers, run_jsonl
 
-        session = Session(confirm_below=settings.confirm_below)
-        return run_jsonl(session, sys.stdin, sys.stdout, sys.stderr, audio=_audio_answers(settings))
+        session = Session(policy=_voice_policy(stages.recognizer))
+        audio = WavAnswers(lambda: _listener(stages), sys.stderr)
+        return run_jsonl(session, sys.stdin, sys.stdout, sys.stderr, audio=audio)
     if settings.command == "text":
+        from voice_triage.dialogue.policy import DialoguePolicy
         from voice_triage.dialogue.session import Session
         from voice_triage.modes.textmode import run_text
 
-        return run_text(Session(confirm_below=settings.confirm_below), sys.stdin, sys.stdout)
-    if settings.command in ("live", "demo"):
-        return _run_voice(settings)
+        return run_text(Session(policy=DialoguePolicy(confirm_below=stages.recognizer.confirm_below)),
+                        sys.stdin, sys.stdout)
+    if settings.command == "live":
+        return _run_live(stages)
+    if settings.command == "demo":
+        from voice_triage.modes.demo import run_demo
+        from voice_triage.speech.captions import Captions
+
+        return run_demo(settings.persona, settings.out, settings=stages.voice,
+                        captions=Captions(sys.stderr, stages.captions), listener_factory=lambda: _listener(stages))
     if settings.command == "devices":
         from voice_triage.audio.sources import list_devices
 
@@ -177,16 +198,123 @@ def run(settings: Settings) -> int:
 
         return download_main(list(settings.extra))
     if settings.command == "kiosk":
-        from voice_triage.modes.kiosk import kiosk_main
-
-        return kiosk_main(settings.config, overrides=_kiosk_overrides(settings))
+        return _run_kiosk(settings)
     if settings.command == "doctor":
-        from voice_triage.modes.doctor import DoctorOptions, run_doctor
+        from voice_triage.modes.doctor import run_doctor
 
-        return run_doctor(DoctorOptions(config_path=settings.config, asr=settings.asr, vosk_model=settings.vosk_model,
-                                        input_device=settings.input_device, output_device=settings.output_device,
-                                        voice=settings.voice))
+        return run_doctor(doctor_target(settings))
     raise VoiceTriageError(f"'{settings.command}' is not available in this build")
+
+
+# ------------------------------------------------------------------ the builder: every mode is wired here
+
+def _listener(stages: Stages):
+    """The one listener: the recognizer the configuration asks for, its thresholds, the endpointing."""
+    from voice_triage.recognition.listener import build_listener
+
+    return build_listener(stages.recognizer, stages.endpoint)
+
+
+def _voice_policy(recognizer: RecognizerConfig):
+    """The dialogue policy of a session heard by voice: confirmations below the engine's threshold (or
+    --confirm-below), known before the engine is loaded."""
+    from voice_triage.modes.conversation import session_policy
+    from voice_triage.recognition.discovery import likely_engine
+
+    return session_policy(recognizer.thresholds(likely_engine(recognizer)))
+
+
+def voice_channel(stages: Stages, *, keys=None, speaker_required: bool = False, captions_stream=None):
+    """Speaker (or captions only), microphone, listener and keys (`keys()` opens them): a VoiceChannel.
+
+    The devices are looked up before the recognizer loads, so a missing one fails at once; whatever was
+    opened before a failure is closed again."""
+    from voice_triage.modes.voice import VoiceChannel, microphone
+    from voice_triage.speech.captions import Captions
+    from voice_triage.speech.output import open_speech_output
+
+    captions = Captions(captions_stream or sys.stderr, stages.captions)
+    speech = open_speech_output(stages.voice, output_device=stages.output_device, captions=captions,
+                                speaker_required=speaker_required)
+    try:
+        mic = microphone(stages.input_device)
+        listener = _listener(stages)
+    except BaseException:
+        speech.close()
+        raise
+    captions.notice(f"speech recognition: {listener.why}")
+    return VoiceChannel(speech, listener, mic, keys=keys() if keys else None, base_settings=speech.settings)
+
+
+def _run_live(stages: Stages) -> int:
+    """The live session: microphone and speaker."""
+    from voice_triage.dialogue.session import Session
+    from voice_triage.modes.conversation import ConversationOptions, session_policy
+    from voice_triage.modes.live import run_live
+
+    channel = voice_channel(stages)
+    thresholds = channel.listener.thresholds
+    policy = session_policy(thresholds)
+    try:
+        return run_live(lambda: Session(policy=policy), channel, ConversationOptions(thresholds=thresholds)).exit_code
+    finally:
+        channel.close()
+
+
+def kiosk_config(settings: Settings):
+    """The kiosk's file with the options typed on the command line put over it."""
+    from voice_triage.modes.kiosk.config import load_config, with_overrides
+
+    return with_overrides(load_config(settings.config), _kiosk_overrides(settings))
+
+
+def kiosk_stages(config) -> Stages:
+    """The stage configurations the kiosk's file (with the command line over it) decides."""
+    return Stages(recognizer=config.recognizer,
+                  endpoint=EndpointConfig(trailing_silence_ms=config.timeouts.trailing_silence_ms,
+                                          timeout_s=config.timeouts.listen),
+                  voice=VoiceSettings(rate=config.voice.rate, volume=config.voice.volume, voice=config.voice.name),
+                  captions=config.voice.captions, input_device=config.audio.input_device,
+                  output_device=config.audio.output_device)
+
+
+def _run_kiosk(settings: Settings) -> int:
+    from voice_triage.content.loader import load_content
+    from voice_triage.dialogue.session import Session
+    from voice_triage.modes.keys import open_keys
+    from voice_triage.modes.kiosk import kiosk_main
+
+    config = kiosk_config(settings)
+    stages = kiosk_stages(config)
+    if stages.input_device is not None:
+        from voice_triage.audio.sources import check_input_device
+
+        check_input_device(stages.input_device)  # a named microphone that does not exist: one line, exit 2
+    content = load_content()
+    policy = _voice_policy(stages.recognizer)
+
+    def channel_factory():
+        return voice_channel(stages, keys=lambda: open_keys(sys.stdin), speaker_required=True)
+
+    return kiosk_main(config, channel_factory, session_factory=lambda: Session(content, policy=policy))
+
+
+def doctor_target(settings: Settings):
+    """What the doctor checks: the kiosk file's choices when one is given (the command line over them)."""
+    from voice_triage.modes.doctor import DoctorTarget
+    from voice_triage.modes.kiosk.config import KioskConfigError
+
+    stages, extra, configuration = settings.stages, (), None
+    if settings.config is not None:
+        try:
+            config = kiosk_config(settings)
+        except KioskConfigError as exc:
+            configuration = (False, str(exc))
+        else:
+            stages, extra = kiosk_stages(config), config.wake.phrases
+            configuration = (True, f"{settings.config} is valid")
+    return DoctorTarget(stages.recognizer, stages.input_device, stages.output_device, stages.voice.voice, extra,
+                        configuration)
 
 
 def _kiosk_overrides(settings: Settings) -> dict[str, dict[str, object]]:
@@ -195,74 +323,12 @@ def _kiosk_overrides(settings: Settings) -> dict[str, dict[str, object]]:
                 "recognizer": {"asr": "asr", "vosk_model": "vosk_model", "confirm_below": "confirm_below"},
                 "voice": {"voice": "name", "rate": "rate", "volume": "volume", "no_captions": "captions"},
                 "timeouts": {"listen_timeout": "listen", "trailing_silence_ms": "trailing_silence_ms"}}
-    values = {"input_device": settings.input_device, "output_device": settings.output_device, "asr": settings.asr,
-              "vosk_model": settings.vosk_model, "confirm_below": settings.confirm_below, "voice": settings.voice,
-              "rate": settings.rate, "volume": settings.volume, "no_captions": "off",
-              "listen_timeout": settings.listen_timeout_s, "trailing_silence_ms": settings.trailing_silence_ms}
     out: dict[str, dict[str, object]] = {}
     for section, keys in sections.items():
         for option, key in keys.items():
             if option in settings.given:
-                out.setdefault(section, {})[key] = values[option]
+                out.setdefault(section, {})[key] = "off" if option == "no_captions" else settings.given[option]
     return out
-
-
-def _voice_settings(settings: Settings):
-    from voice_triage.speech.settings import VoiceSettings
-
-    given = {"rate": settings.rate, "volume": settings.volume, "voice": settings.voice}
-    try:
-        return VoiceSettings(**{k: v for k, v in given.items() if v is not None})
-    except ValueError as exc:
-        raise VoiceTriageError(str(exc)) from None
-
-
-def _run_voice(settings: Settings) -> int:
-    """The live session (microphone and speaker) or the spoken demo."""
-    from voice_triage.dialogue.session import Session
-    from voice_triage.speech.captions import Captions
-
-    voice = _voice_settings(settings)
-    captions = Captions(sys.stderr, "large" if settings.captions else "off")
-    if settings.command == "demo":
-        import functools
-
-        from voice_triage.recognition import endpoint
-        from voice_triage.modes.demo import run_demo
-
-        listen = functools.partial(endpoint.listen, trailing_silence_ms=settings.trailing_silence_ms,
-                                   timeout_s=settings.listen_timeout_s)
-        return run_demo(settings.persona, settings.out, settings=voice, captions=captions, asr=settings.asr,
-                        vosk_model=settings.vosk_model, listen=listen,
-                        session_factory=lambda: Session(confirm_below=settings.confirm_below))
-    from voice_triage.modes.live import open_speech_in, run_live
-    from voice_triage.speech.output import open_speech_output
-    from voice_triage.speech_in import CONFIRM_BELOW
-
-    ears = open_speech_in(settings.asr, settings.vosk_model, settings.input_device, settings.trailing_silence_ms,
-                          settings.listen_timeout_s)
-    # the live session confirms answers the recognizer was not sure of
-    confirm_below = settings.confirm_below if settings.confirm_below is not None \
-        else CONFIRM_BELOW.get(ears.recognizer.engine)
-    captions.notice(f"speech recognition: {ears.why}")
-    speech = open_speech_output(voice, output_device=settings.output_device, captions=captions)
-    try:
-        return run_live(lambda: Session(confirm_below=confirm_below), ears.recognizer, ears.source_factory, speech,
-                        listen=ears.listen).exit_code
-    finally:
-        speech.close()
-
-
-def _audio_answers(settings: Settings):
-    """The {"audio": PATH} handler for --io jsonl; builds the recognizer on first use only."""
-    state: dict = {}
-
-    def answer(path: str, session):
-        from voice_triage.speech_in import recognize_file
-
-        return recognize_file(path, session, settings, state)
-
-    return answer
 
 
 def _safety_net() -> str:

@@ -3,7 +3,8 @@ emergency mention from any state ends the routine questions at once."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voice_triage.dialogue.session import MAX_TURNS, Session
+from voice_triage.dialogue.policy import DEFAULT as POLICY
+from voice_triage.dialogue.session import Session
 from voice_triage.content.loader import load_content
 
 C = load_content()
@@ -34,7 +35,7 @@ def test_any_input_ends_in_bounded_turns_without_raising(items):
     while not s.ended:  # then keep answering "no" until it ends
         s.hear("no")
         steps += 1
-        assert steps <= MAX_TURNS
+        assert steps <= POLICY.max_turns
     assert s.result["disposition"] in {"emergency", "urgent", "see_doctor", "self_care", "incomplete"}
     assert set(s.result["answers"]) <= set(C.features)
 

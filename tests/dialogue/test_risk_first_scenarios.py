@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.support import events, run
+from voice_triage.dialogue.policy import DialoguePolicy
 from voice_triage.dialogue.session import Session
 from voice_triage.content.loader import load_content
 
@@ -227,7 +228,7 @@ def test_the_summary_cites_its_paragraphs_and_says_may_be_a_sign_of():
 def test_a_red_flag_said_with_a_doubtful_answer_is_still_confirmed_after_it():
     """Review: the confirmation of a doubtful answer replaced the pending confirmation of a red flag
     said in the same breath, so the red flag was never confirmed."""
-    s = Session(C, confirm_below=0.6)
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.6))
     s.start()
     s.hear("yes")
     s.hear("my calf hurts when I walk")

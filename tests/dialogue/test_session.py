@@ -2,7 +2,8 @@
 question, every command, silence, nonsense and the end of input."""
 import pytest
 
-from voice_triage.dialogue.session import MAX_FAILURES, MAX_TURNS, Session
+from voice_triage.dialogue.policy import DEFAULT as POLICY, DialoguePolicy
+from voice_triage.dialogue.session import Session
 from voice_triage.content.loader import load_content
 
 C = load_content()
@@ -127,7 +128,7 @@ QUESTION_KINDS = ["consent", "open", "chest_pain", "rest_pain", "warm_red_leg", 
 @pytest.mark.parametrize("where", QUESTION_KINDS)
 @pytest.mark.parametrize("phrase", ["wait, my chest feels tight", "I can't breathe", "yes and I'm short of breath"])
 def test_emergency_at_every_kind_of_question(where, phrase):
-    s = Session(C, confirm_below=0.5)
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.5))
     t = s.start()
     guard = 0
     while t.listen["question"] != where:
@@ -235,7 +236,7 @@ def test_nonsense_says_what_is_accepted_then_gives_up_gracefully():
     s = _to_first_flag()
     t = s.hear("I like turtles")
     assert C.speech["not_understood"] in t.says and t.listen["question"] == "chest_pain"
-    for _ in range(MAX_FAILURES - 1):
+    for _ in range(POLICY.max_failures - 1):
         t = s.hear("purple elephants")
     assert t.end["disposition"] == "incomplete"
 
@@ -262,7 +263,7 @@ def test_red_flag_heard_out_of_turn_is_confirmed():
 
 
 def test_low_confidence_answer_is_confirmed():
-    s = Session(C, confirm_below=0.6)
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.6))
     s.start()
     s.hear("yes")
     s.hear("it hurts")
@@ -281,7 +282,7 @@ def test_every_session_is_bounded():
     while not s.ended:
         n += 1
         s.hear("repeat")
-    assert n <= MAX_TURNS
+    assert n <= POLICY.max_turns
 
 
 def test_stop_api_ends_incomplete_and_later_input_is_ignored():
@@ -316,7 +317,7 @@ def test_skip_at_a_pattern_question_records_unsure():
 
 
 def test_an_emergency_heard_without_confidence_is_confirmed_at_once():
-    s = Session(C, confirm_below=0.35)
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.35))
     s.start()
     s.hear("yes")
     s.hear("it hurts")
@@ -333,7 +334,7 @@ def test_an_emergency_heard_without_confidence_is_confirmed_at_once():
 
 
 def test_an_emergency_heard_clearly_fires_without_asking():
-    s = Session(C, confirm_below=0.35)
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.35))
     s.start()
     s.hear("yes")
     t = s.hear("I can't breathe", confidence=0.9)
@@ -350,18 +351,18 @@ def test_at_the_open_question_speech_not_understood_moves_on():
 
 
 def test_a_doubtful_no_at_consent_is_asked_again():
-    s = Session(C, confirm_below=0.35)
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.35))
     s.start()
     t = s.hear("no", confidence=0.2)
     assert not s.ended and t.listen["question"] == "consent"
 
 
 def test_consent_is_taken_after_three_unclear_answers_and_the_person_is_told():
-    from voice_triage.dialogue.session import CONSENT_TRIES
+    from voice_triage.dialogue.policy import DEFAULT as POLICY
 
     s = Session(C)
     s.start()
-    for _ in range(CONSENT_TRIES - 1):
+    for _ in range(POLICY.consent_tries - 1):
         t = s.not_understood(heard="milking")
         assert t.listen["question"] == "consent"
     t = s.not_understood(heard="too")
@@ -369,42 +370,41 @@ def test_consent_is_taken_after_three_unclear_answers_and_the_person_is_told():
 
 
 def test_consent_is_never_taken_after_a_doubtful_no_or_on_unreadable_input():
-    from voice_triage.dialogue.session import CONSENT_TRIES
+    from voice_triage.dialogue.policy import DEFAULT as POLICY
 
-    s = Session(C)
-    s.confirm_below = 0.35  # as with PocketSphinx
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.35))  # as with PocketSphinx
     s.start()
     t = s.hear("no", confidence=0.2)
     assert t.listen["question"] == "consent"
-    for _ in range(CONSENT_TRIES):
+    for _ in range(POLICY.consent_tries):
         t = s.not_understood(heard="milking")
     assert t.listen["question"] == "consent"
     s = Session(C)
     s.start()
-    for _ in range(CONSENT_TRIES + 1):
+    for _ in range(POLICY.consent_tries + 1):
         t = s.not_understood()
     assert t.listen["question"] == "consent"
 
 
 @pytest.mark.parametrize("flag", ["chest_pain", "breathlessness"])
 def test_a_faint_no_to_an_emergency_question_is_asked_back(flag):
-    from voice_triage.dialogue.session import EMERGENCY_NO_SURE
+    from voice_triage.dialogue.policy import DEFAULT as POLICY
 
-    s = Session(C, confirm_below=0.35)
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.35))
     s.start()
     s.hear("yes")
     s.hear("it hurts when I walk")
     if flag == "breathlessness":
         s.hear("no")  # text: sure
     assert s.question == flag
-    t = s.hear("no", confidence=EMERGENCY_NO_SURE - 0.1)
+    t = s.hear("no", confidence=POLICY.emergency_no_sure - 0.1)
     assert t.listen["question"] == "confirm" and t.listen["value"] == "no"
     t = s.hear("no")  # "no, that is not right"
     assert t.listen["question"] == flag
 
 
 def test_a_faint_no_to_a_routine_question_is_taken():
-    s = Session(C, confirm_below=0.35)
+    s = Session(C, policy=DialoguePolicy(confirm_below=0.35))
     s.start()
     s.hear("yes")
     s.hear("it hurts when I walk")

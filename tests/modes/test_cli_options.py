@@ -35,8 +35,9 @@ def test_a_subcommand_help_describes_its_own_options(command, has, lacks):
 def test_options_before_or_after_the_subcommand_mean_the_same():
     a = parse_args(["--asr", "pocketsphinx", "kiosk", "--rate", "120"])
     b = parse_args(["kiosk", "--asr", "pocketsphinx", "--rate", "120"])
-    assert (a.command, a.asr, a.rate) == (b.command, b.asr, b.rate) == ("kiosk", "pocketsphinx", 120)
-    assert {"asr", "rate"} <= a.given and {"asr", "rate"} <= b.given
+    assert (a.command, a.stages.recognizer.asr, a.stages.voice.rate) == \
+        (b.command, b.stages.recognizer.asr, b.stages.voice.rate) == ("kiosk", "pocketsphinx", 120)
+    assert {"asr", "rate"} <= set(a.given) and {"asr", "rate"} <= set(b.given)
 
 
 def test_the_kiosk_takes_typed_options_over_its_file():

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from voice_triage.audio.sinks import Pcm
-from voice_triage.modes.demo import PERSONAS, run_demo
+from voice_triage.modes.demo import load_personas, run_demo
 from voice_triage.speech.captions import Captions
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PERSONAS = load_personas()
 
 pytestmark = pytest.mark.speech
 
@@ -37,6 +38,21 @@ def test_personas_answer_from_their_facts():
     assert pad.answer({"question": "confirm", "feature": "cold_leg", "value": "yes"}) == "no"
     assert PERSONAS["emergency"].answer({"question": "chest_pain"}) == "my chest feels tight"
     assert {p.expect for p in PERSONAS.values()} == {"see_doctor", "self_care", "emergency"}
+
+
+def test_the_personas_are_content_and_a_broken_file_is_one_line(tmp_path, monkeypatch):
+    """The demo's patients live in prompts/demo.yaml, not in code; a broken file is a clear message."""
+    import shutil
+
+    root = tmp_path / "content"
+    for folder in ("prompts", "grammars", "rules"):
+        shutil.copytree(os.path.join(ROOT, folder), root / folder)
+    (root / "prompts" / "demo.yaml").write_text("pad:\n  summary: only a summary\n")
+    monkeypatch.setenv("VOICE_TRIAGE_CONTENT", str(root))
+    out = io.StringIO()
+    assert run_demo("pad", str(tmp_path / "x.wav"), captions=Captions(out, "plain")) == 2
+    assert out.getvalue().strip().startswith("voice-triage: prompts/demo.yaml: pad: missing or malformed")
+    assert len(out.getvalue().strip().splitlines()) == 1
 
 
 # Each whole demo takes 5-15 s on two cores; the other personas run the same code with other facts

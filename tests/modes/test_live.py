@@ -15,34 +15,24 @@ import pytest
 
 from voice_triage.audio.sinks import Pcm, RecordingSink
 from tests.support.virtual import VirtualPatient, pulse_session
-from voice_triage.modes.demo import PERSONAS, Persona
+from voice_triage.modes.demo import Persona, load_personas
 from voice_triage.dialogue.session import Session
 from voice_triage.errors import AudioDeviceError
-from voice_triage.modes.live import EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK, LiveOptions, run_live
+from voice_triage.modes.conversation import ConversationOptions, session_policy
+from voice_triage.modes.live import EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK, run_live
+from voice_triage.modes.voice import VoiceChannel
 from voice_triage.recognition.base import Recognition
 from voice_triage.speech.captions import Captions
 from voice_triage.speech.output import SpeechOutput
 from voice_triage.speech.settings import VoiceSettings
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PERSONAS = load_personas()
 
 
-def recognized(text: str, confidence: float = 0.9, understood: bool = True) -> Recognition:
+def recognized(text: str, confidence: float = 0.9, understood: bool = True, partial: bool = False) -> Recognition:
     return Recognition(text=text if understood else "", confidence=confidence if understood else 0.0,
-                       understood=understood, engine="script", heard=text)
-
-
-class ScriptedRecognizer:
-    """Records the grammars it is given."""
-
-    def __init__(self):
-        self.grammars: list[list[str]] = []
-
-    engine = "script"
-
-    def set_grammar(self, phrases):
-        self.grammars.append(None if phrases is None else list(phrases))
-        return []
+                       understood=understood, engine="script", heard=text, partial=partial)
 
 
 class ToneSynth:
@@ -73,36 +63,58 @@ class Timeline(RecordingSink):
         self.log.append("play")
 
 
-def scripted(answers_for, log: list[str] | None = None):
-    """A source factory whose "source" is the answer text, and a listen function that "recognizes" it.
+class ScriptedListener:
+    """Stands in for recognition.listener.Listener: the "source" is the answer's text (None: silence, "???":
+    not understood, (partials, final): partial hypotheses first). Records each plan it listens with."""
 
-    `answers_for(listen_event)` returns the text, None (silence), or a (partials, final) pair.
-    """
+    def __init__(self, consumed: list[str] | None = None):
+        self.plans = []
+        self.consumed = consumed if consumed is not None else []
+        self.closed = False
 
-    @contextlib.contextmanager
-    def source_factory(listen_event):
-        if log is not None:
-            log.append("open")
-        try:
-            yield answers_for(listen_event)
-        finally:
-            if log is not None:
-                log.append("close")
-
-    def listen(source, recognizer, on_partial=None):
+    def listen(self, source, plan):
+        self.plans.append(plan)
         if source is None:
             return None
         if isinstance(source, tuple):
             partials, final = source
             for partial in partials:
-                if on_partial(partial):
-                    return recognized(partial)
+                self.consumed.append(partial)
+                if plan.stop_on_partial(partial):
+                    return recognized(partial, understood=False, partial=True)
             return recognized(final)
         if source == "???":
             return recognized("", 0.1, understood=False)
         return recognized(source)
 
-    return source_factory, listen
+    def close(self):
+        self.closed = True
+
+
+def play(answers_for, speech=None, *, log=None, listener=None, options=ConversationOptions(), factory=None):
+    """Run the live loop with `answers_for(listen_event)` as the person (the source is the answer's text)."""
+    last_listen: dict = {}
+
+    def on_event(event):
+        if event.get("event") == "listen":
+            last_listen.clear()
+            last_listen.update(event)
+
+    @contextlib.contextmanager
+    def source_factory(plan):
+        if log is not None:
+            log.append("open")
+        try:
+            yield answers_for(dict(last_listen))
+        finally:
+            if log is not None:
+                log.append("close")
+
+    speech = speech or speech_for(log)
+    listener = listener or ScriptedListener()
+    channel = VoiceChannel(speech, listener, factory or source_factory)
+    result = run_live(Session, channel, options, on_event=on_event)
+    return result, speech, listener
 
 
 def speech_for(log=None, out=None, settings=None):
@@ -111,10 +123,7 @@ def speech_for(log=None, out=None, settings=None):
 
 
 def test_a_persona_reaches_its_disposition_and_every_sentence_is_spoken():
-    persona = PERSONAS["pad"]
-    factory, listen = scripted(persona.answer)
-    speech = speech_for()
-    result = run_live(Session, ScriptedRecognizer(), factory, speech, listen=listen)
+    result, speech, _ = play(PERSONAS["pad"].answer)
     assert result.exit_code == EXIT_OK
     assert result.end["disposition"] == "see_doctor"
     assert result.end["patterns"][0] == "pad_claudication"
@@ -125,8 +134,7 @@ def test_a_persona_reaches_its_disposition_and_every_sentence_is_spoken():
 
 def test_half_duplex_the_microphone_is_closed_whenever_the_assistant_speaks():
     log: list[str] = []
-    factory, listen = scripted(PERSONAS["sciatica"].answer, log)
-    run_live(Session, ScriptedRecognizer(), factory, speech_for(log), listen=listen)
+    play(PERSONAS["sciatica"].answer, log=log)
     assert log.count("open") > 3
     is_open = False
     for entry in log:
@@ -148,18 +156,8 @@ def test_emergency_in_a_partial_result_stops_listening_and_is_spoken_first_twice
             return (partials, "the final result must not be waited for")
         return PERSONAS["pad"].answer(listen_event)
 
-    factory, scripted_listen = scripted(answers)
-
-    def listen(source, recognizer, on_partial=None):
-        if isinstance(source, tuple):
-            for partial in source[0]:
-                consumed.append(partial)
-                if on_partial(partial):
-                    return recognized(partial, understood=False)
-        return scripted_listen(source, recognizer, on_partial)
-
     speech = speech_for(settings=VoiceSettings(volume=0.5))
-    result = run_live(Session, ScriptedRecognizer(), factory, speech, listen=listen)
+    result, _, _ = play(answers, speech, listener=ScriptedListener(consumed))
     assert result.end["disposition"] == "emergency"
     first_alarm = next(p for p in partials if Session().emergency_in(p))
     assert consumed[-1] == first_alarm, "listening went on after the emergency was heard"
@@ -189,9 +187,8 @@ def test_voice_commands_change_the_voice_for_the_rest_of_the_session():
             return "louder"
         return PERSONAS["soreness"].answer(listen_event)
 
-    factory, listen = scripted(answers)
     speech = speech_for(settings=VoiceSettings(rate=160, volume=0.6))
-    result = run_live(Session, ScriptedRecognizer(), factory, speech, listen=listen)
+    result, _, _ = play(answers, speech)
     assert result.end["disposition"] == "self_care"
     settings = [s for _, s in speech.synthesizer.calls]
     assert settings[0] == VoiceSettings(rate=160, volume=0.6)
@@ -210,8 +207,7 @@ def test_silence_and_not_understood_go_to_their_own_session_paths():
             return "???"
         return PERSONAS["stenosis"].answer(listen_event)
 
-    factory, listen = scripted(answers)
-    result = run_live(Session, ScriptedRecognizer(), factory, speech_for(), listen=listen)
+    result, _, _ = play(answers)
     heard = [e for e in result.events if e["event"] == "heard"]
     assert any(e["intent"] == "not_understood" for e in heard)
     says = [e["text"] for e in result.events if e["event"] == "say"]
@@ -220,15 +216,14 @@ def test_silence_and_not_understood_go_to_their_own_session_paths():
     assert result.end["disposition"] == "see_doctor"
 
 
-def test_each_question_gets_its_grammar_and_an_unchanged_grammar_is_not_sent_again():
-    recognizer = ScriptedRecognizer()
-    factory, listen = scripted(PERSONAS["pad"].answer)
-    result = run_live(Session, recognizer, factory, speech_for(), listen=listen)
-    assert 1 <= len(recognizer.grammars) < result.listens
-    assert None in recognizer.grammars, "the open question is decoded freely"
-    fixed = [g for g in recognizer.grammars if g is not None]
+def test_each_question_is_listened_for_with_its_plan():
+    result, _, listener = play(PERSONAS["pad"].answer)
+    plans = listener.plans
+    assert len(plans) == result.listens
+    assert [p.question for p in plans if p.phrases is None] == ["open"], "the open question is decoded freely"
+    assert all(p.recheck for p in plans if p.phrases is None), "with the emergency phrases decoded again"
+    fixed = [p.phrases for p in plans if p.phrases is not None]
     assert all("yes" in g and any("breath" in p for p in g) for g in fixed)
-    assert all(a != b for a, b in zip(recognizer.grammars, recognizer.grammars[1:]))
 
 
 def test_ctrl_c_while_listening_ends_with_the_sessions_goodbye_and_safety_net():
@@ -237,10 +232,8 @@ def test_ctrl_c_while_listening_ends_with_the_sessions_goodbye_and_safety_net():
             raise KeyboardInterrupt
         return "yes"
 
-    factory, listen = scripted(answers)
     out = io.StringIO()
-    speech = speech_for(out=out)
-    result = run_live(Session, ScriptedRecognizer(), factory, speech, listen=listen)
+    result, speech, _ = play(answers, speech_for(out=out))
     content = Session().content.speech
     assert result.exit_code == EXIT_INTERRUPTED
     assert result.end["disposition"] == "incomplete"
@@ -252,25 +245,21 @@ def test_a_microphone_that_vanishes_ends_cleanly_with_a_goodbye():
     calls = []
 
     @contextlib.contextmanager
-    def factory(listen_event):
-        calls.append(listen_event)
+    def factory(plan):
+        calls.append(plan)
         if len(calls) == 3:
             raise AudioDeviceError("The microphone was unplugged.")
-        yield PERSONAS["pad"].answer(listen_event)
+        yield PERSONAS["pad"].answer({"question": plan.question})
 
-    _, listen = scripted(PERSONAS["pad"].answer)
     out = io.StringIO()
-    speech = speech_for(out=out)
-    result = run_live(Session, ScriptedRecognizer(), factory, speech, listen=listen)
+    result, speech, _ = play(None, speech_for(out=out), factory=factory)
     assert result.exit_code == EXIT_DEVICE
     assert "The microphone was unplugged." in out.getvalue()
     assert speech.spoken[-1] == Session().content.speech["goodbye"]
 
 
 def test_a_session_that_never_ends_is_stopped_by_the_backstop():
-    factory, listen = scripted(lambda e: "help")
-    result = run_live(Session, ScriptedRecognizer(), factory, speech_for(), listen=listen,
-                      options=LiveOptions(max_listens=5))
+    result, _, _ = play(lambda e: "help", options=ConversationOptions(max_listens=5))
     assert result.listens == 5
     assert result.end["disposition"] == "incomplete"
     assert result.events[-2] == {"event": "say", "text": Session().content.speech["goodbye"]}
@@ -281,22 +270,23 @@ CTRL_C_APP = textwrap.dedent("""
     from voice_triage.audio.sinks import RecordingSink
     from voice_triage.dialogue.session import Session
     from voice_triage.modes.live import run_live
+    from voice_triage.modes.voice import VoiceChannel
     from voice_triage.speech import Captions, open_speech_output
 
     @contextlib.contextmanager
-    def microphone(listen_event):
+    def microphone(plan):
         print("LISTENING", flush=True)
         yield None
 
-    def listen(source, recognizer, on_partial=None):
-        time.sleep(60)  # a person who says nothing; Ctrl-C arrives meanwhile
+    class Listener:
+        def listen(self, source, plan):
+            time.sleep(60)  # a person who says nothing; Ctrl-C arrives meanwhile
 
-    class Recognizer:
-        def set_grammar(self, phrases):
-            return []
+        def close(self):
+            pass
 
     speech = open_speech_output(sink=RecordingSink(), captions=Captions(sys.stderr, "plain"))
-    result = run_live(Session, Recognizer(), microphone, speech, listen=listen)
+    result = run_live(Session, VoiceChannel(speech, Listener(), microphone))
     print("SPOKEN", len(speech.sink.clips), flush=True)
     sys.exit(result.exit_code)
 """)
@@ -331,16 +321,19 @@ pulse = pytest.fixture(scope="session")(pulse_session)
 def live_on_virtual_devices(audio, persona: Persona, tmp_path, rate: int = 320):
     """The real live loop on the default (virtual) devices, a flite patient answering into the microphone."""
     from voice_triage.modes.demo import PatientVoice
-    from voice_triage.modes.live import open_speech_in
+    from voice_triage.modes.voice import microphone
+    from voice_triage.recognition.listener import build_listener
     from voice_triage.speech import open_speech_output
 
-    ears = open_speech_in()
+    listener = build_listener()
     out = io.StringIO()
     speech = open_speech_output(VoiceSettings(rate=rate), captions=Captions(out, "plain"))
     assert speech.speaking_aloud, out.getvalue()
     patient = VirtualPatient(audio, persona.answer, PatientVoice(persona.voice, str(tmp_path)).render)
+    channel = VoiceChannel(speech, listener, microphone(None))
+    policy = session_policy(listener.thresholds)
     with audio.record() as speaker:
-        result = run_live(Session, ears.recognizer, ears.source_factory, speech, listen=ears.listen,
+        result = run_live(lambda: Session(policy=policy), channel, ConversationOptions(thresholds=listener.thresholds),
                           on_event=patient.on_event)
         patient.wait()
     speech.close()
@@ -364,17 +357,19 @@ def test_live_emergency_on_virtual_devices_is_heard_and_spoken_twice(pulse, tmp_
 LIVE_APP = textwrap.dedent("""
     import sys
     from voice_triage.dialogue.session import Session
-    from voice_triage.modes.live import open_speech_in, run_live
+    from voice_triage.modes.live import run_live
+    from voice_triage.modes.voice import VoiceChannel, microphone
+    from voice_triage.recognition.listener import build_listener
     from voice_triage.speech import Captions, VoiceSettings, open_speech_output
 
     def show(event):
         if event.get("event") == "_listening":
             print("LISTENING", flush=True)
 
-    ears = open_speech_in()
+    listener = build_listener()
     speech = open_speech_output(VoiceSettings(rate=300), captions=Captions(sys.stderr, "plain"))
     print("SPEAKING" if speech.speaking_aloud else "CAPTIONS", flush=True)
-    result = run_live(Session, ears.recognizer, ears.source_factory, speech, listen=ears.listen, on_event=show)
+    result = run_live(Session, VoiceChannel(speech, listener, microphone(None)), on_event=show)
     sys.exit(result.exit_code)
 """)
 
@@ -407,9 +402,9 @@ def test_ctrl_c_on_virtual_devices_speaks_the_goodbye_and_exits_cleanly(pulse):
 
 
 def test_no_microphone_is_a_clear_error_before_the_greeting():
-    code = ("from voice_triage.modes.live import open_speech_in\n"
+    code = ("from voice_triage.modes.voice import microphone\n"
             "from voice_triage.errors import AudioDeviceError\n"
-            "try:\n    open_speech_in(asr='pocketsphinx')\nexcept AudioDeviceError as e:\n    print('ERR', e)\n")
+            "try:\n    microphone(None)\nexcept AudioDeviceError as e:\n    print('ERR', e)\n")
     env = dict(os.environ, PULSE_SERVER="unix:/nonexistent/voice-triage-test")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=60)

@@ -89,15 +89,24 @@ def test_a_failed_demo_leaves_a_good_recording_alone(tmp_path):
 
 def test_doctor_advice_never_points_at_a_check_that_passed(monkeypatch):
     """The grammar check said "Fix the recognizer check first" while the recognizer check passed."""
+    from voice_triage import recognition
     from voice_triage.modes import doctor
+    from voice_triage.recognition.config import RecognizerConfig
 
-    def refuse(phrases, target):
-        raise OSError("grammar refused")
-
-    monkeypatch.setattr(doctor, "missing_words", refuse)
-    target = doctor._Target(asr="pocketsphinx", vosk_model=None, input_device=None, output_device=None, voice=None,
-                            extra_phrases=())
+    target = doctor.DoctorTarget(RecognizerConfig(asr="pocketsphinx"))
     assert doctor.check_recognizer(target).ok
+    real = recognition.build_recognizer
+
+    def refusing(config):
+        recognizer, why = real(config)
+
+        def refuse(phrases, **kw):
+            raise OSError("grammar refused")
+
+        recognizer.set_grammar = refuse
+        return recognizer, why
+
+    monkeypatch.setattr(recognition, "build_recognizer", refusing)
     result = doctor.check_grammar(target)
     assert not result.ok and "recognizer and model" not in result.fix and "recognizer check" not in result.fix
 
@@ -112,10 +121,19 @@ def test_a_demo_that_fails_half_way_leaves_a_good_recording_alone(tmp_path):
     good = tmp_path / "demo.wav"
     good.write_bytes(b"RIFF-a-good-recording")
 
-    def broken_wav(path):
-        raise AudioDeviceError("the patient's voice could not be read")
+    from voice_triage.recognition.config import THRESHOLDS
+
+    class BrokenListener:
+        why = "a listener that cannot read the patient's voice"
+        thresholds = THRESHOLDS["pocketsphinx"]
+
+        def listen(self, source, plan):
+            raise AudioDeviceError("the patient's voice could not be read")
+
+        def close(self):
+            pass
 
     out = io.StringIO()
-    assert run_demo("pad", str(good), captions=Captions(out, "plain"), open_wav=broken_wav) != 0
+    assert run_demo("pad", str(good), captions=Captions(out, "plain"), listener_factory=BrokenListener) != 0
     assert good.read_bytes() == b"RIFF-a-good-recording"
     assert [p.name for p in tmp_path.iterdir()] == ["demo.wav"]

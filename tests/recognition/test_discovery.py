@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from voice_triage.errors import ModelError
+from voice_triage.recognition.config import RecognizerConfig
 from voice_triage.recognition import build_recognizer, locate_vosk_model, validate_vosk_model
 from voice_triage.recognition.download import download_vosk_model, main as download_main
 
@@ -75,7 +76,7 @@ def test_discovery_order_explicit_then_env_then_cache(tmp_path, monkeypatch):
 
 def test_auto_without_a_model_picks_pocketsphinx_and_says_why(tmp_path, monkeypatch):
     monkeypatch.delenv("VOICE_TRIAGE_VOSK_MODEL", raising=False)
-    rec, why = build_recognizer("auto", dirs=[tmp_path])
+    rec, why = build_recognizer(RecognizerConfig("auto"), dirs=[tmp_path])
     assert rec.engine == "pocketsphinx"
     assert "pocketsphinx" in why and "no English Vosk model" in why and "\n" not in why
 
@@ -83,7 +84,7 @@ def test_auto_without_a_model_picks_pocketsphinx_and_says_why(tmp_path, monkeypa
 def test_auto_skips_a_broken_cached_model_with_a_warning(tmp_path, monkeypatch, caplog):
     monkeypatch.delenv("VOICE_TRIAGE_VOSK_MODEL", raising=False)
     make_model(tmp_path / "vosk-model-small-en-us-0.15", skip=("am/final.mdl",))
-    rec, why = build_recognizer("auto", dirs=[tmp_path])
+    rec, why = build_recognizer(RecognizerConfig("auto"), dirs=[tmp_path])
     assert rec.engine == "pocketsphinx" and "unusable" in why
     assert "incomplete" in caplog.text
 
@@ -91,17 +92,17 @@ def test_auto_skips_a_broken_cached_model_with_a_warning(tmp_path, monkeypatch, 
 def test_a_named_broken_model_is_an_error_not_a_silent_fallback(tmp_path, monkeypatch):
     monkeypatch.setenv("VOICE_TRIAGE_VOSK_MODEL", str(tmp_path / "missing"))
     with pytest.raises(ModelError, match="does not exist"):
-        build_recognizer("auto", dirs=[])
+        build_recognizer(RecognizerConfig("auto"), dirs=[])
     with pytest.raises(ModelError, match="incomplete"):
-        build_recognizer("auto", vosk_model=str(make_model(tmp_path / "m", skip=("conf/model.conf",))), dirs=[])
+        build_recognizer(RecognizerConfig("auto", str(make_model(tmp_path / "m", skip=("conf/model.conf",)))), dirs=[])
 
 
 def test_asr_vosk_without_a_model_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.delenv("VOICE_TRIAGE_VOSK_MODEL", raising=False)
     with pytest.raises(ModelError, match="download-model"):
-        build_recognizer("vosk", dirs=[tmp_path])
+        build_recognizer(RecognizerConfig("vosk"), dirs=[tmp_path])
     with pytest.raises(ModelError, match="Unknown speech recognizer"):
-        build_recognizer("whisper")
+        build_recognizer(RecognizerConfig("whisper"))
 
 
 def test_importing_recognition_and_audio_imports_no_speech_library():

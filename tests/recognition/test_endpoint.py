@@ -8,9 +8,26 @@ import pytest
 import speechgen
 from speechgen import Clip
 
-from voice_triage.recognition.endpoint import EndpointConfig, Utterance, listen
+import dataclasses
+
 from voice_triage.audio.sources import SAMPLE_RATE, WavFileSource
 from voice_triage.recognition import Recognition
+from voice_triage.recognition.base import EngineDefaults
+from voice_triage.recognition.config import EndpointConfig
+from voice_triage.recognition.endpoint import Utterance
+from voice_triage.recognition.listener import Listener
+from voice_triage.recognition.plan import ListeningPlan
+
+
+def listen(source, recognizer, *, config=None, info=None, phrases=("yes", "no"), **overrides):
+    """One answer through the one listener (recognition.listener), endpointing as `config` and `overrides` say."""
+    config = dataclasses.replace(config or EndpointConfig(), **overrides)
+    listener = Listener(recognizer, config)
+    result = listener.listen(source, ListeningPlan("q", tuple(phrases)))
+    if info is not None:
+        for f in dataclasses.fields(Utterance):
+            setattr(info, f.name, getattr(listener.info, f.name))
+    return result
 
 
 class ArraySource:
@@ -122,8 +139,7 @@ def test_wav_file_through_listen_and_real_pocketsphinx(audio_dir, tmp_path):
     wav = tmp_path / "answer.wav"
     subprocess.run(["sox", str(src16), "-r", "44100", "-c", "2", str(wav)], check=True)
     rec = PocketSphinxRecognizer()
-    rec.set_grammar(["yes", "no", "i'm not sure", "i don't know", "repeat", "i can't breathe"])
-    res = listen(WavFileSource(wav), rec)
+    res = listen(WavFileSource(wav), rec, phrases=["yes", "no", "i'm not sure", "i don't know", "repeat", "i can't breathe"])
     assert res is not None and res.understood and res.text == "i'm not sure"
 
 
@@ -172,7 +188,7 @@ def trimmed(samples: np.ndarray, level: int = 300) -> np.ndarray:
     return samples[loud[0]:loud[-1] + 1]
 
 
-class PauseRecorder:
+class PauseRecorder(EngineDefaults):
     """A recognizer stand-in that takes the audio chunk by chunk and notes each pause call with how much it had."""
 
     engine = "recording"
@@ -184,7 +200,10 @@ class PauseRecorder:
     def pause(self, paused: bool) -> None:
         self.calls.append((paused, len(self.audio)))
 
-    def recognize(self, chunks, on_partial=None):
+    def set_grammar(self, phrases, **kw):
+        return []
+
+    def recognize(self, chunks, on_partial=None, finish=None):
         for chunk in chunks:
             self.audio += chunk
         return Recognition(text="yes", confidence=1.0, understood=True, engine=self.engine)

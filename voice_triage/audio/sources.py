@@ -222,6 +222,23 @@ def check_input_device(device: int | str) -> int:
     raise NoSuchDeviceError(f"There is no microphone called {str(device)!r}; `voice-triage devices` lists them.")
 
 
+def describe_device(device: int | str | None, kind: str) -> str:
+    """The name of the `kind` ("input" or "output") device `device` names (None: the default one).
+
+    AudioDeviceError (one line) when there is none, or it has no `kind` channels."""
+    sd = _sounddevice()
+    label = "microphone" if kind == "input" else "speaker"
+    wanted = int(device) if isinstance(device, str) and device.isdigit() else device
+    try:
+        info = sd.query_devices(wanted, kind=kind)
+    except (ValueError, sd.PortAudioError) as exc:
+        which = f"{label} {device!r}" if device is not None else f"default {label}"
+        raise AudioDeviceError(f"no {which} ({exc})") from None
+    if info.get(f"max_{kind}_channels", 0) < 1:
+        raise AudioDeviceError(f"{info.get('name')!r} has no {kind} channels")
+    return str(info.get("name"))
+
+
 def _resolve_device(sd, device: int | str | None) -> int | None:
     """Index of the input device named/numbered `device`; None = the default. AudioDeviceError if none fits."""
     try:

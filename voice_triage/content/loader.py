@@ -32,6 +32,7 @@ FILES = {
     "emergency": "grammars/emergency.yaml",
     "cues": "grammars/features.yaml",
     "context": "grammars/context.yaml",
+    "keys": "grammars/keys.yaml",
 }
 ANSWER_MEANINGS = ("yes", "no", "unsure")
 COMMANDS = ("repeat", "help", "why", "back", "start_over", "stop", "slower", "faster", "louder", "quieter", "wait",
@@ -296,6 +297,10 @@ class Content:
     lead_ins: tuple[tuple[str, ...], ...]
     """Phrases taken off the front of a clause before it is matched as an answer ("well", "oh"),
     longest first."""
+    listen_leads: tuple[str, ...]
+    """Of those, the few a recognizer's grammar lets come before a phrase ("wait, my chest feels tight")."""
+    keys: Mapping[str, str]
+    """The keyboard fallback: each key (lower case) and what the session hears for it."""
     commands: Mapping[str, PhraseSet]
     """Command phrases."""
     polite_before: tuple[str, ...]
@@ -711,14 +716,31 @@ def content_from_data(parts: Mapping[str, Any]) -> Content:
     lead_ins = answers_data.get("lead_ins") or []
     if not isinstance(lead_ins, list) or not all(isinstance(x, str) for x in lead_ins):
         raise wa.fail("lead_ins", "expected a list of words")
+    listen_leads = answers_data.get("listen_lead_ins") or []
+    if not isinstance(listen_leads, list) or not all(isinstance(x, str) and x in lead_ins for x in listen_leads):
+        raise wa.fail("listen_lead_ins", "expected a list of words, each one of lead_ins")
+    keys = _keys(parts["keys"])
     return Content(features, pattern_ids, questions, speech, patterns, rules, screening, answers, consent_yes,
-                   consent_listen,
-                   tuple(sorted({tuple(x.split()) for x in lead_ins}, key=len, reverse=True)), commands, before, after, emergency, cues,
-                   context, dict(FILES))
+                   consent_listen, tuple(sorted({tuple(x.split()) for x in lead_ins}, key=len, reverse=True)),
+                   tuple(listen_leads), keys, commands, before, after, emergency, cues, context, dict(FILES))
+
+
+def _keys(data: Any) -> Mapping[str, str]:
+    w = _Where(FILES["keys"])
+    keys = w.mapping(data, "(top)")
+    out: dict[str, str] = {}
+    for key, said in keys.items():
+        if not isinstance(key, str) or len(key) != 1 or not isinstance(said, str) or not said.strip():
+            raise w.fail(str(key), "expected one character and the words it stands for")
+        out[key.lower()] = said
+    return out
 
 
 def _parse(part: str, text: str) -> Any:
-    file = FILES[part]
+    return _parse_file(FILES[part], text)
+
+
+def _parse_file(file: str, text: str) -> Any:
     if file.endswith(".json"):
         try:
             return json.loads(text)
@@ -775,15 +797,25 @@ def default_root() -> Traversable:
 def load_content(root: str | Path | Traversable | None = None) -> Content:
     """Read and validate the content files below `root` (a folder or a package's resources)."""
     base = Path(root) if isinstance(root, str) else root if root is not None else default_root()
-    texts = {}
-    for part, file in FILES.items():
-        path = base.joinpath(*file.split("/"))
-        try:
-            texts[part] = path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
-            raise ContentError(f"{file}: (top): the file is missing (looked in {base})") from None
-        except UnicodeDecodeError as exc:
-            raise ContentError(f"{file}: (top): not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-        except OSError as exc:
-            raise ContentError(f"{file}: (top): cannot be read: {exc.strerror}") from None
+    texts = {part: _read(base, file) for part, file in FILES.items()}
     return content_from_texts(texts)
+
+
+def _read(base: Path | Traversable, file: str) -> str:
+    """The text of one content file, or a one-line ContentError naming it."""
+    path = base.joinpath(*file.split("/"))
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ContentError(f"{file}: (top): the file is missing (looked in {base})") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{file}: (top): not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise ContentError(f"{file}: (top): cannot be read: {exc.strerror}") from None
+
+
+def load_data(file: str, root: str | Path | Traversable | None = None) -> Any:
+    """One more content file (not part of `Content`, e.g. the demo's patients), parsed, from the same place
+    as the rest; errors are the same one-line ContentError."""
+    base = Path(root) if isinstance(root, str) else root if root is not None else default_root()
+    return _parse_file(file, _read(base, file))

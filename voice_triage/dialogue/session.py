@@ -21,6 +21,7 @@ from transitions import Machine
 
 from voice_triage.content import rules
 from voice_triage.content.loader import Content, Disposition, Kind, load_content
+from voice_triage.dialogue.policy import DEFAULT, DialoguePolicy
 from voice_triage.understanding.interpret import (ASK_BACK, EMERGENCY, FREE, MAX_CHARS, NOT_UNDERSTOOD, Interpreter,
                                                   Meaning)
 
@@ -36,20 +37,6 @@ TRANSITIONS = [
     {"trigger": "finish", "source": ["consent", "open", "screening", "questions", "closing"], "dest": "ended"},
 ]
 """The machine as data (transitions reads it as is): which trigger moves the conversation where."""
-MAX_SILENCES = 3
-"""Silences in a row after which the session ends."""
-MAX_FAILURES = 6
-"""Utterances in a row not understood at one question after which the session ends."""
-EMERGENCY_NO_SURE = 0.7
-"""A "no" to the chest-pain or breathing question heard less sure than this is asked back ("I think you
-said no. Is that right?"), when the session confirms at all: taking a misheard "yes" as "no" there is a
-missed emergency (seen once in 16 sessions at 10 dB SNR)."""
-CONSENT_TRIES = 3
-"""Answers in a row not understood at "shall we begin?" after which the session begins anyway (saying
-so, and that "stop" ends it): someone who keeps talking to the assistant wants to go on, and in a
-noisy room a short "sure" is the hardest answer to hear. Not after a doubtful "no", and not on silence."""
-MAX_TURNS = 120
-"""A hard bound on inputs per session, whatever they are."""
 VOICE_COMMANDS = ("slower", "faster", "louder", "quieter")
 
 
@@ -93,10 +80,11 @@ class _Snapshot:
 class Session:
     """One triage conversation. Feed it with hear(), silence() and not_understood()."""
 
-    def __init__(self, content: Content | None = None, *, confirm_below: float | None = None):
+    def __init__(self, content: Content | None = None, *, policy: DialoguePolicy = DEFAULT):
         self.content = content or load_content()
         self.interpreter = Interpreter(self.content)
-        self.confirm_below = confirm_below
+        self.policy = policy
+        """Retries, confirmations and early ends (dialogue.policy)."""
         self.answers: dict[str, str] = {}
         self.question = "consent"
         self.confirming: tuple[str, str] | None = None
@@ -139,8 +127,9 @@ class Session:
         self._ask("consent")
         return self._turn
 
-    def hear(self, text: str, *, confidence: float | None = None) -> Turn:
-        """A transcribed utterance (only its first MAX_CHARS characters are read)."""
+    def hear(self, text: str, *, confidence: float | None = None, doubtful: bool = False) -> Turn:
+        """A transcribed utterance (only its first MAX_CHARS characters are read). `doubtful`: the
+        recognizer's own checks disagree with it, so an emergency in it is asked back first."""
         self._turn = Turn()
         if self.ended:
             return self._turn
@@ -153,7 +142,7 @@ class Session:
         if meaning.is_answer and self.question in self.content.features:
             heard.update(feature=self.question, value=meaning.intent)
         if meaning.intent == EMERGENCY:
-            if self._doubtful(confidence) and not self.confirming:
+            if (doubtful or self._doubtful(confidence)) and not self.confirming:
                 # heard, but not clearly: ask at once rather than raise a false alarm or miss one
                 self._emit(heard)
                 self._confirm(meaning.reason or "chest_pain", "yes", "heard")
@@ -167,7 +156,7 @@ class Session:
         if self.confirming and self.confirm_origin == "askback" and not self._keeps_asking(meaning):
             self._asked_back(meaning, text)
             return self._turn
-        if self.inputs >= MAX_TURNS:
+        if self.inputs >= self.policy.max_turns:
             self._end_early("too_many_failures")
             return self._turn
         if meaning.intent != NOT_UNDERSTOOD:
@@ -189,7 +178,7 @@ class Session:
             # "do you have chest pain yourself, right now?" with no answer: anything but a clear no
             self._asked_back(None, "")
             return self._turn
-        if self.silences >= MAX_SILENCES or self.inputs >= MAX_TURNS:
+        if self.silences >= self.policy.max_silences or self.inputs >= self.policy.max_turns:
             self._end_early("too_many_silences")
             return self._turn
         if self.state == "closing":
@@ -303,7 +292,7 @@ class Session:
         # a yes/no question about a feature
         if intent in ("yes", "no", "unsure"):
             if self._doubtful(confidence) or (intent == "no" and self.question in self.content.emergency.targets
-                                              and self._doubtful(confidence, EMERGENCY_NO_SURE)):
+                                              and self._doubtful(confidence, self.policy.emergency_no_sure)):
                 self._learn(meaning.features, skip=self.question)
                 self._confirm(self.question, intent, "heard")
                 self._ask("confirm")
@@ -314,7 +303,7 @@ class Session:
         if intent == FREE and meaning.features:
             self._learn(meaning.features)
             self.failures += 1
-            if self.failures >= MAX_FAILURES:
+            if self.failures >= self.policy.max_failures:
                 self._end_early("too_many_failures")
                 return
             self._say("acknowledge_free_speech")
@@ -324,9 +313,10 @@ class Session:
 
     def _doubtful(self, confidence: float | None, below: float | None = None) -> bool:
         """Heard with less confidence than `below` (default: the session's confirm_below)?"""
-        if self.confirm_below is None or confidence is None:
+        confirm_below = self.policy.confirm_below
+        if confirm_below is None or confidence is None:
             return False
-        return confidence < (self.confirm_below if below is None else max(below, self.confirm_below))
+        return confidence < (confirm_below if below is None else max(below, confirm_below))
 
     def _confirm(self, feature: str, value: str, origin: str) -> None:
         self.confirming, self.confirm_origin, self.confirm_return = (feature, value), origin, self.question
@@ -485,12 +475,12 @@ class Session:
     def _failed(self, spoken: bool = True) -> None:
         self.failures += 1
         self.consent_unclear += spoken and self.state == "consent"
-        if self.state == "consent" and self.consent_unclear >= CONSENT_TRIES and not self.consent_doubted:
+        if self.state == "consent" and self.consent_unclear >= self.policy.consent_tries and not self.consent_doubted:
             self._say("consent_assumed")
             self.begin()
             self._ask("open")
             return
-        if self.failures >= MAX_FAILURES:
+        if self.failures >= self.policy.max_failures:
             self._end_early("too_many_failures")
             return
         self._say("not_understood_open" if self.question in ("open", "more") else "not_understood")

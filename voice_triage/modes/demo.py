@@ -15,11 +15,19 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
+from voice_triage.audio import SAMPLE_RATE
 from voice_triage.audio.sinks import AudioSink, Pcm, WavFileSink
+from voice_triage.audio.sources import AudioSource, WavFileSource
+from voice_triage.dialogue.policy import DialoguePolicy
+from voice_triage.dialogue.session import Session
 from voice_triage.errors import AudioDeviceError, VoiceTriageError
-from voice_triage.modes.live import LiveOptions, LiveResult, run_live
+from voice_triage.modes.conversation import ConversationOptions, session_policy
+from voice_triage.modes.live import LiveResult, run_live
+from voice_triage.modes.voice import SourceFactory, VoiceChannel
+from voice_triage.recognition.listener import Listener, build_listener
+from voice_triage.recognition.plan import ListeningPlan
 from voice_triage.speech.captions import Captions
 from voice_triage.speech.output import SpeechOutput, open_speech_output
 from voice_triage.speech.settings import VoiceSettings
@@ -28,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_OUT = "voice-triage-demo.wav"
 """Where the conversation goes unless ``--out`` says otherwise (in the current folder)."""
-PATIENT_SAMPLE_RATE = 16000
+PATIENT_SAMPLE_RATE = SAMPLE_RATE
 """The patient's voice is made at the recognizer's rate, as a microphone source would deliver it."""
 ANSWER_WORDS = {"yes": "yes", "no": "no", "unsure": "I'm not sure"}
 """How the patient says each answer."""
@@ -53,7 +61,7 @@ class Persona:
     expect: str = "see_doctor"
     """The disposition this persona should reach (the demo reports whether it did)."""
 
-    def answer(self, listen: Mapping[str, Any]) -> str:
+    def answer(self, listen: Mapping[str, str]) -> str:
         """What this patient says when the assistant listens with `listen` (a protocol ``listen`` event)."""
         question = str(listen.get("question", ""))
         if question in self.says:
@@ -70,24 +78,28 @@ class Persona:
         return ANSWER_WORDS[self.features.get(question, "no")]
 
 
-PERSONAS: dict[str, Persona] = {p.id: p for p in (
-    Persona("pad", "calf cramps after a few blocks that ease with rest (peripheral artery disease)",
-            {"stops_with_rest": "yes", "calf_pain": "yes", "cramping_heaviness": "yes"},
-            "I get a bad cramp in my calf after a few blocks and it goes away when I stop", "flite:slt"),
-    Persona("stenosis", "heavy legs on walking, relieved only by sitting or leaning forward (spinal stenosis)",
-            {"relief_sitting_leaning": "yes", "cramping_heaviness": "yes"},
-            "my legs get heavy when I walk and only sitting down helps", "flite:rms"),
-    Persona("sciatica", "sharp pain shooting from the lower back down one leg (sciatica)",
-            {"radiates_from_back": "yes", "shooting_pain": "yes", "one_leg_only": "yes"},
-            "a sharp pain shoots from my lower back down my left leg", "flite:kal16"),
-    Persona("soreness", "aching thighs since the day after a long hike (muscle soreness)",
-            {"delayed_onset": "yes", "unusual_exertion": "yes", "diffuse_ache": "yes"},
-            "my thighs have ached all over since the day after a long hike", "flite:slt", expect="self_care"),
-    Persona("emergency", "calf pain with a tight chest: the emergency instruction",
-            {"calf_pain": "yes", "chest_pain": "yes"},
-            "my calf hurts when I walk", "flite:rms", says={"chest_pain": "my chest feels tight"},
-            expect="emergency"),
-)}
+def load_personas() -> dict[str, Persona]:
+    """The scripted patients of prompts/demo.yaml, by id (a broken file is a one-line ContentError)."""
+    from voice_triage.content.loader import ContentError, load_data
+
+    data = load_data(DEMO_FILE)
+    if not isinstance(data, dict):
+        raise ContentError(f"{DEMO_FILE}: (top): expected a mapping of persona ids")
+    personas: dict[str, Persona] = {}
+    for pid, entry in data.items():
+        try:
+            personas[str(pid)] = Persona(
+                str(pid), str(entry["summary"]), {str(k): str(v) for k, v in entry["features"].items()},
+                str(entry["open"]), str(entry.get("voice", "flite:slt")),
+                {str(k): str(v) for k, v in (entry.get("says") or {}).items()},
+                str(entry.get("expect", "see_doctor")))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ContentError(f"{DEMO_FILE}: {pid}: missing or malformed ({exc})") from None
+    return personas
+
+
+DEMO_FILE = "prompts/demo.yaml"
+"""The demo's patients (content, not code)."""
 
 
 class PatientVoice:
@@ -131,53 +143,49 @@ class PatientVoice:
 
 
 def patient_source_factory(persona: Persona, voice: PatientVoice, recording: AudioSink, captions: Captions,
-                           open_wav: Callable[[str], Any]) -> Callable[[dict], contextlib.AbstractContextManager]:
+                           current: Callable[[], Session | None]) -> SourceFactory:
     """The demo's "microphone": each time the assistant listens, the patient answers out loud.
 
-    The answer is captioned, rendered, appended to the conversation recording, and handed to the
-    listen path as a WAV source (`open_wav(path)`, a context manager).
+    The answer to the current session's question is captioned, rendered, appended to the conversation
+    recording, and handed to the listener as a WAV source.
     """
 
     @contextlib.contextmanager
-    def open_answer(listen: dict) -> Iterator[Any]:
+    def open_answer(plan: ListeningPlan) -> Iterator[AudioSource]:
+        session = current()
+        confirming = session.confirming if session is not None else None
+        listen = {"question": plan.question}
+        if plan.question == "confirm" and confirming:
+            listen.update(feature=confirming[0], value=confirming[1])
         text = persona.answer(listen)
         captions.person(text, "Patient")
         path = voice.render(text)
         recording.play(Pcm.from_wav(path))
-        with open_wav(path) as source:
-            yield source
+        yield WavFileSource(path)
 
     return open_answer
 
 
 def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSettings | None = None,
-             captions: Captions | None = None, asr: str = "auto", vosk_model: str | None = None,
-             recognizer: Any = None,
-             open_wav: Callable[[str], Any] | None = None, listen: Callable[..., Any] | None = None,
-             session_factory: Callable[[], Any] | None = None) -> int:
+             captions: Captions | None = None, listener_factory: Callable[[], Listener] = build_listener,
+             policy: DialoguePolicy | None = None) -> int:
     """Play one spoken conversation between a scripted patient and the assistant into the WAV `out`.
 
     Returns 0 when the session ended with the persona's expected disposition, 1 when it ended
-    otherwise, 2 when the demo could not run. The recognizer is built as ``--asr``/``--vosk-model``
-    ask unless `recognizer` is given; `open_wav` (path -> context manager of a WAV source) and
-    `listen` default to voice_triage.audio's WavFileSource and voice_triage.recognition.endpoint.listen.
+    otherwise, 2 when the demo could not run. `listener_factory` makes the listener as the command line
+    configured it (the default recognizer and endpointing unless given); `policy` is the dialogue's (the
+    listener's confirmations unless given).
     """
-    chosen = PERSONAS.get(persona)
     captions = captions or Captions()
-    if chosen is None:
-        captions.notice(f"There is no persona {persona!r}. Choose one of: {', '.join(PERSONAS)}.")
+    try:
+        personas = load_personas()
+    except VoiceTriageError as exc:
+        captions.notice(str(exc))
         return 2
-    if session_factory is None:
-        from voice_triage.dialogue.session import Session
-
-        session_factory = Session
-    if recognizer is None or open_wav is None or listen is None:
-        try:
-            recognizer, open_wav, listen = _default_speech_in(recognizer, open_wav, listen, asr, vosk_model,
-                                                              captions)
-        except VoiceTriageError as exc:
-            captions.notice(str(exc))
-            return 2
+    chosen = personas.get(persona)
+    if chosen is None:
+        captions.notice(f"There is no persona {persona!r}. Choose one of: {', '.join(personas)}.")
+        return 2
     out_path = os.path.abspath(out)
     if os.path.isdir(out_path) or not os.path.isdir(os.path.dirname(out_path)):
         try:
@@ -185,6 +193,13 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
         except AudioDeviceError as exc:
             captions.notice(str(exc))
             return 2
+    try:
+        listener = listener_factory()
+    except VoiceTriageError as exc:
+        captions.notice(str(exc))
+        return 2
+    captions.notice(f"speech recognition: {listener.why}")
+    policy = policy or session_policy(listener.thresholds)
     # the conversation is recorded beside `out` and takes its place only when the demo has run, so a
     # failed demo never leaves an empty WAV where a good one was
     handle, part_path = tempfile.mkstemp(prefix=".voice-triage-demo-", suffix=".wav", dir=os.path.dirname(out_path))
@@ -198,12 +213,19 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
     speech: SpeechOutput = open_speech_output(settings, captions=captions, sink=recording)
     captions.notice(f"Demo: the patient has {chosen.summary}. Recording to {out_path}")
     result: LiveResult | None = None
+    sessions: list[Session] = []
+
+    def new_session() -> Session:
+        sessions.append(Session(policy=policy))
+        return sessions[-1]
+
     with tempfile.TemporaryDirectory(prefix="voice-triage-demo-") as folder:
         try:
             voice = PatientVoice(chosen.voice, folder)
-            factory = patient_source_factory(chosen, voice, recording, captions, open_wav)
-            result = run_live(session_factory, recognizer, factory, speech, listen=listen,
-                                          options=LiveOptions(heard_label="Heard"))
+            factory = patient_source_factory(chosen, voice, recording, captions,
+                                             lambda: sessions[-1] if sessions else None)
+            channel = VoiceChannel(speech, listener, factory, heard_label="Heard")
+            result = run_live(new_session, channel, ConversationOptions(thresholds=listener.thresholds))
         except VoiceTriageError as exc:
             captions.notice(str(exc))
             return 2
@@ -219,21 +241,4 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
     got = result.end.get("disposition") if result.end else None
     captions.notice(f"Demo over: disposition {got or 'none'} (expected {chosen.expect}); "
                     f"{recording.seconds_written:.0f} s of conversation in {out_path}")
-    if result.exit_code:
-        return result.exit_code
     return 0 if got == chosen.expect else 1
-
-
-def _default_speech_in(recognizer: Any, open_wav: Any, listen: Any, asr: str, vosk_model: str | None,
-                       captions: Captions) -> tuple[Any, Any, Any]:
-    """The real recognizer, WAV source and listen function (voice_triage.recognition and audio)."""
-    from voice_triage.recognition.endpoint import listen as endpoint_listen
-    from voice_triage.audio.sources import WavFileSource
-    from voice_triage.recognition import build_recognizer
-
-    if recognizer is None:
-        recognizer, why = build_recognizer(asr, vosk_model)
-        captions.notice(f"speech recognition: {why}")
-    if open_wav is None:
-        open_wav = lambda path: contextlib.nullcontext(WavFileSource(path))  # noqa: E731
-    return recognizer, open_wav, listen or endpoint_listen

@@ -16,9 +16,10 @@ import logging
 import shutil
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, TextIO
+from typing import Callable, Iterable, TextIO
 
-from voice_triage.errors import VoiceTriageError
+from voice_triage.errors import AudioDeviceError, VoiceTriageError
+from voice_triage.recognition.config import RecognizerConfig
 
 logger = logging.getLogger(__name__)
 
@@ -38,78 +39,58 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
-class DoctorOptions:
-    """What the doctor checks against: the kiosk file if given, otherwise the command line's choices."""
+class DoctorTarget:
+    """What the checks check: the stage configurations the command line (or the kiosk file) built."""
 
-    config_path: str | None = None
-    """A kiosk configuration file to check and to take devices, recognizer and voice from."""
-    asr: str = "auto"
-    """auto, vosk or pocketsphinx (the configuration file's recognizer.asr wins when given)."""
-    vosk_model: str | None = None
-    """A Vosk model folder (the configuration file's recognizer.vosk_model wins when given)."""
+    recognizer: RecognizerConfig = RecognizerConfig()
+    """Which recognizer and model."""
     input_device: str | None = None
-    """A microphone index or name (the configuration file's audio.input_device wins when given)."""
+    """A microphone index or name; None: the default."""
     output_device: str | None = None
-    """A speaker index or name (the configuration file's audio.output_device wins when given)."""
+    """A speaker index or name; None: the default."""
     voice: str | None = None
-    """A TTS voice (the configuration file's voice.name wins when given)."""
+    """A TTS voice; None: the engine's default."""
+    extra_phrases: tuple[str, ...] = ()
+    """More phrases listened for (the kiosk's wake phrases)."""
+    configuration: tuple[bool, str] | None = None
+    """The kiosk file's check, when one was given: (valid, what was found)."""
 
 
-@dataclass(frozen=True)
-class _Target:
-    """The settings the checks use once the configuration file (if any) has been read."""
-
-    asr: str
-    vosk_model: str | None
-    input_device: str | None
-    output_device: str | None
-    voice: str | None
-    extra_phrases: tuple[str, ...]
-
-
-Check = Callable[[_Target], CheckResult]
+Check = Callable[[DoctorTarget], CheckResult]
 
 
 # ------------------------------------------------------------------ checks
 
-def check_audio_devices(target: _Target) -> CheckResult:
+def check_audio_devices(target: DoctorTarget) -> CheckResult:
     """A microphone and a speaker are visible to sounddevice (PortAudio)."""
     name = "audio devices"
-    try:
-        import sounddevice as sd
-    except (ImportError, OSError) as exc:
-        return CheckResult(name, False, f"sounddevice cannot be loaded ({exc})",
-                           "Install the speech extras (pip install 'voice-triage[speech]') and the PortAudio "
-                           "library (apt install libportaudio2).")
+    from voice_triage.audio.sources import describe_device
+
     found = []
     for kind, wanted, label in (("input", target.input_device, "microphone"),
                                 ("output", target.output_device, "speaker")):
-        device: Any = int(wanted) if wanted is not None and wanted.isdigit() else wanted
         try:
-            info = sd.query_devices(device, kind=kind)
-        except (ValueError, sd.PortAudioError) as exc:
-            which = f"{label} {wanted!r}" if wanted is not None else f"default {label}"
-            return CheckResult(name, False, f"no {which} ({exc})",
+            found.append(f"{label} {describe_device(wanted, kind)!r}")
+        except AudioDeviceError as exc:
+            if "sounddevice" in str(exc):
+                return CheckResult(name, False, str(exc), "Install the speech extras (pip install "
+                                   "'voice-triage[speech]') and the PortAudio library (apt install libportaudio2).")
+            return CheckResult(name, False, str(exc),
                                f"Plug in a {label} and check the sound server is running (pactl info); "
                                "run 'voice-triage devices' to list devices and set "
-                               f"audio.{kind}_device in the kiosk file.")
-        channels = info.get(f"max_{kind}_channels", 0)
-        if channels < 1:
-            return CheckResult(name, False, f"{info.get('name')!r} has no {kind} channels",
-                               f"Choose another {label} with audio.{kind}_device.")
-        found.append(f"{label} {info.get('name')!r}")
+                               f"audio.{kind}_device in the kiosk file (or --{kind}-device).")
     return CheckResult(name, True, ", ".join(found))
 
 
-def check_recognizer(target: _Target) -> CheckResult:
+def check_recognizer(target: DoctorTarget) -> CheckResult:
     """The recognizer the kiosk would use loads with its model (PocketSphinx's bundled English, or Vosk)."""
     name = "recognizer and model"
     try:
         from voice_triage.recognition import build_recognizer, validate_vosk_model
 
-        if target.vosk_model:
-            validate_vosk_model(target.vosk_model)
-        recognizer, why = build_recognizer(target.asr, target.vosk_model)
+        if target.recognizer.vosk_model:
+            validate_vosk_model(target.recognizer.vosk_model)
+        recognizer, why = build_recognizer(target.recognizer)
     except ImportError as exc:
         return CheckResult(name, False, f"a speech library is missing ({exc})",
                            "pip install 'voice-triage[speech]'")
@@ -117,13 +98,11 @@ def check_recognizer(target: _Target) -> CheckResult:
         return CheckResult(name, False, str(exc),
                            "Point recognizer.vosk_model (or --vosk-model) at an unpacked 16 kHz Vosk model, "
                            "run 'voice-triage download-model', or use asr = \"pocketsphinx\".")
-    closer = getattr(recognizer, "close", None)
-    if callable(closer):
-        closer()
+    recognizer.close()
     return CheckResult(name, True, why)
 
 
-def check_tts(target: _Target) -> CheckResult:
+def check_tts(target: DoctorTarget) -> CheckResult:
     """pyttsx3 (espeak-ng on Linux) renders a sentence to audio."""
     name = "text to speech"
     if sys.platform.startswith("linux") and not (shutil.which("espeak-ng") or shutil.which("espeak")):
@@ -161,32 +140,8 @@ def grammar_phrases(extra: Iterable[str] = ()) -> list[str]:
     return list(phrases)
 
 
-def missing_words(phrases: Iterable[str], target: _Target) -> tuple[str, list[str]]:
-    """The recognizer used and the words of `phrases` its model does not know.
-
-    Builds the recognizer the kiosk would use (voice_triage.recognition.build_recognizer) and asks
-    it: ``set_grammar`` returns the unknown words.
-    """
-    from voice_triage.recognition import build_recognizer
-
-    recognition_log = logging.getLogger("voice_triage.recognition")
-    level = recognition_log.level
-    recognition_log.setLevel(logging.ERROR)  # the doctor reports the words itself, once
-    try:
-        recognizer, why = build_recognizer(target.asr, target.vosk_model)
-        try:
-            missing = recognizer.set_grammar(list(phrases)) or []
-        finally:
-            closer = getattr(recognizer, "close", None)
-            if callable(closer):
-                closer()
-    finally:
-        recognition_log.setLevel(level)
-    return why.split(" (")[0], sorted(set(missing))
-
-
-def check_grammar(target: _Target) -> CheckResult:
-    """Every word the session listens for is in the recognizer's model."""
+def check_grammar(target: DoctorTarget) -> CheckResult:
+    """Every word the session listens for is in the recognizer's model (its `set_grammar` names the unknown)."""
     name = "grammar words"
     try:
         phrases = grammar_phrases(target.extra_phrases)
@@ -196,15 +151,22 @@ def check_grammar(target: _Target) -> CheckResult:
     try:
         from voice_triage.recognition import build_recognizer
 
-        build_recognizer(target.asr, target.vosk_model)
+        recognizer, why = build_recognizer(target.recognizer)
     except (VoiceTriageError, ImportError, OSError) as exc:
         return CheckResult(name, False, f"could not check: the recognizer did not start ({exc})",
                            "Fix what the 'recognizer and model' check reports; then run the doctor again.")
+    model = why.split(" (")[0]
+    recognition_log = logging.getLogger("voice_triage.recognition")
+    level = recognition_log.level
+    recognition_log.setLevel(logging.ERROR)  # the doctor reports the words itself, once
     try:
-        model, missing = missing_words(phrases, target)
-    except (VoiceTriageError, ImportError, OSError) as exc:
+        missing = sorted(set(recognizer.set_grammar(list(phrases)) or []))
+    except (VoiceTriageError, OSError) as exc:
         return CheckResult(name, False, f"the recognizer started but refused the grammar ({exc})",
                            "Run 'voice-triage doctor -v' for the recognizer's own messages.")
+    finally:
+        recognition_log.setLevel(level)
+        recognizer.close()
     if missing:
         return CheckResult(name, False, f"{len(missing)} word(s) unknown to {model}: {', '.join(missing)}",
                            "Those phrases can never be heard by voice: reword them in grammars/*.yaml or the "
@@ -218,32 +180,15 @@ CHECKS: tuple[Check, ...] = (check_audio_devices, check_recognizer, check_tts, c
 
 # ------------------------------------------------------------------ running
 
-def _target(options: DoctorOptions) -> tuple[CheckResult | None, _Target]:
-    target = _Target(options.asr, options.vosk_model, options.input_device, options.output_device,
-                     options.voice, ())
-    if options.config_path is None:
-        return None, target
-    from voice_triage.modes.kiosk.config import KioskConfigError, load_config
-
-    try:
-        config = load_config(options.config_path)
-    except KioskConfigError as exc:
-        return CheckResult("configuration", False, str(exc),
-                           "Correct the key named above; docs/kiosk.md lists every key and its values."), target
-    target = _Target(config.recognizer.asr, config.recognizer.vosk_model,
-                     config.audio.input_device, config.audio.output_device, config.voice.name,
-                     config.wake.phrases)
-    return CheckResult("configuration", True, f"{options.config_path} is valid"), target
-
-
-def run_doctor(options: DoctorOptions = DoctorOptions(), *, out: TextIO | None = None,
+def run_doctor(target: DoctorTarget = DoctorTarget(), *, out: TextIO | None = None,
                checks: Iterable[Check] = CHECKS) -> int:
     """Run every check, print one PASS/FAIL line each (and a fix under each FAIL); 0 if all passed, else 1."""
     out = out if out is not None else sys.stdout
     results: list[CheckResult] = []
-    config_result, target = _target(options)
-    if config_result is not None:
-        results.append(config_result)
+    if target.configuration is not None:
+        ok, detail = target.configuration
+        results.append(CheckResult("configuration", ok, detail, "" if ok else
+                                   "Correct the key named above; docs/kiosk.md lists every key and its values."))
     _print(results[-1:], out)
     for check in checks:
         try:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Callable, Protocol, TextIO
 
 from voice_triage.dialogue.session import Session, Turn
 from voice_triage.errors import VoiceTriageError
 from voice_triage.modes import EXIT_INTERRUPTED, EXIT_OK
+from voice_triage.modes.conversation import Heard, plan_for, reply
+
+if TYPE_CHECKING:
+    from voice_triage.recognition.listener import Listener
 from voice_triage.understanding.interpret import MAX_CHARS
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,28 @@ class AudioAnswers(Protocol):
 
     def __call__(self, path: str, session: Session) -> Turn:
         ...
+
+
+class WavAnswers:
+    """{"audio": PATH} lines heard as the microphone is: the one listener (built at the first such line, so
+    a session of text lines loads no speech model), the question's listening plan, the same reply."""
+
+    def __init__(self, listener_factory: Callable[[], Listener], stderr: TextIO):
+        self._factory = listener_factory
+        self._listener: Listener | None = None
+        self._stderr = stderr
+
+    def __call__(self, path: str, session: Session) -> Turn:
+        from voice_triage.audio.sources import WavFileSource
+
+        if self._listener is None:
+            self._listener = self._factory()
+            _warn(self._stderr, self._listener.why)
+        source = WavFileSource(path)
+        result = self._listener.listen(source, plan_for(session))
+        turn = reply(session, Heard.from_recognition(result), self._listener.thresholds)
+        assert turn is not None  # only a key can mean nothing
+        return turn
 
 
 def write_events(turn: Turn, out: TextIO) -> None:

@@ -44,6 +44,9 @@ class Recognition:
     partial: bool = False
     """True when decoding was stopped early because the partial callback asked for it; `text` is then the
     grammar phrase nearest the partial hypothesis (or not understood, with the partial in `heard`)."""
+    doubtful: bool = False
+    """The listener's cross-checks disagree with `text` (an emergency phrase that free decoding of the same
+    audio does not support): the dialogue asks it back ("did you say ...?") whatever the confidence."""
 
     @classmethod
     def not_understood(cls, engine: str, heard: str = "", partial: bool = False, free_text: str = "") -> "Recognition":
@@ -54,21 +57,75 @@ class Recognition:
 
 @runtime_checkable
 class Recognizer(Protocol):
-    """A speech recognizer restricted to a per-question phrase list."""
+    """A speech recognizer restricted to a per-question phrase list: every capability any engine has.
+
+    Engines that lack one inherit `EngineDefaults`' plain version of it; callers never probe.
+    """
 
     engine: str
+    """The engine's name ("pocketsphinx", "vosk")."""
+    settles: bool
+    """True when `recognize` takes `finish` and `pause` decodes the answer ahead at a pause."""
 
-    def set_grammar(self, phrases: Sequence[str] | None) -> list[str]:
-        """Restrict recognition to `phrases` (None: free decoding). Returns the words the model does not know."""
+    def set_grammar(self, phrases: Sequence[str] | None, *, leads: Sequence[str] = (), thorough: bool = False,
+                    within: bool = False) -> list[str]:
+        """Restrict recognition to `phrases` (None: free decoding). `leads`: words one of which may come first
+        ("wait, my chest feels tight"); `thorough`: a slower, more careful search; `within`: the phrases are
+        usually said inside a longer sentence. Returns the words the model does not know."""
         ...
 
     def missing_words(self) -> list[str]:
         """Words of the current grammar the model does not know (the phrases that hold them are dropped)."""
         ...
 
-    def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None) -> Recognition:
-        """Decode one utterance of 16 kHz 16-bit mono PCM chunks."""
+    def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None,
+                  finish: Callable[[bytes], Recognition] | None = None) -> Recognition:
+        """Decode one utterance of 16 kHz 16-bit mono PCM chunks; `finish(audio)` makes the final result
+        from the whole answer's audio (engines that settle only)."""
         ...
+
+    def recognize_whole(self, audio: bytes) -> Recognition:
+        """Decode one whole answer's audio in one go (no partial results)."""
+        ...
+
+    def phrase_complete(self) -> bool:
+        """During `recognize`: is the best hypothesis so far a whole grammar phrase? (For endpointing.)"""
+        ...
+
+    def pause(self, paused: bool) -> None:
+        """From endpointing, during `recognize`: the person paused (True) or went on speaking (False)."""
+        ...
+
+    def prefetch_free(self, audio: bytes) -> None:
+        """Start free decoding of `audio` in the background, for a later `recognize_whole`."""
+        ...
+
+    def close(self) -> None:
+        """Release the model and any helper process. Safe to call twice."""
+        ...
+
+
+class EngineDefaults:
+    """The plain version of each optional capability, for engines that do not have it."""
+
+    settles = False
+
+    def recognize_whole(self, audio: bytes) -> Recognition:
+        """One chunk through `recognize`."""
+        return self.recognize(iter([bytes(audio)]))  # type: ignore[attr-defined]
+
+    def phrase_complete(self) -> bool:
+        """Never known: endpointing waits for the whole trailing silence."""
+        return False
+
+    def pause(self, paused: bool) -> None:
+        """Nothing is decoded ahead."""
+
+    def prefetch_free(self, audio: bytes) -> None:
+        """Nothing runs in the background."""
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})

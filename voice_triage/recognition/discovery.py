@@ -8,6 +8,7 @@ from pathlib import Path
 
 from voice_triage.errors import ModelError
 from voice_triage.recognition.base import Recognizer
+from voice_triage.recognition.config import ASR_CHOICES, RecognizerConfig
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +16,6 @@ ENV_VAR = "VOICE_TRIAGE_VOSK_MODEL"
 """Environment variable naming a Vosk model folder."""
 ENGLISH_MODEL = re.compile(r"^vosk-model-(small-)?en-")
 """Folder names of English Vosk models (as alphacephei names them)."""
-ASR_CHOICES = ("auto", "vosk", "pocketsphinx")
 
 
 def model_dirs() -> list[Path]:
@@ -59,12 +59,7 @@ def locate_vosk_model(explicit: str | None = None, dirs: list[Path] | None = Non
     return None, f"no English Vosk model in {searched}"
 
 
-CONFIRM_FLOOR = 0.2
-"""PocketSphinx: answers whose check against free decoding scores between this and the cut-off come
-back with their low confidence, for the dialogue to confirm, rather than as not understood."""
-
-
-def build_recognizer(asr: str = "auto", vosk_model: str | None = None,
+def build_recognizer(config: RecognizerConfig = RecognizerConfig(),
                      dirs: list[Path] | None = None) -> tuple[Recognizer, str]:
     """Build the recognizer `asr` asks for; returns it and one line saying which engine and why.
 
@@ -72,27 +67,37 @@ def build_recognizer(asr: str = "auto", vosk_model: str | None = None,
     cache folder, else PocketSphinx. A model that was named but is broken is an error (ModelError);
     a broken model found in a cache folder is skipped with a warning.
     """
+    asr, vosk_model = config.asr, config.vosk_model
     if asr not in ASR_CHOICES:
         raise ModelError(f"Unknown speech recognizer {asr!r}; choose one of {', '.join(ASR_CHOICES)}.")
     if asr == "pocketsphinx":
         from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
-        return PocketSphinxRecognizer(confirm_floor=CONFIRM_FLOOR), "pocketsphinx (asked for with --asr pocketsphinx)"
+        return PocketSphinxRecognizer(config.thresholds("pocketsphinx")), "pocketsphinx (asked for with --asr pocketsphinx)"
     path, why = locate_vosk_model(vosk_model, dirs)
     if asr == "vosk":
         if path is None:
             raise ModelError(f"--asr vosk needs a Vosk model, but there is {why}; run "
                              "`voice-triage download-model` or pass --vosk-model PATH.")
         from voice_triage.recognition.vosk_engine import VoskRecognizer
-        return VoskRecognizer(path), f"vosk with {path} ({why})"
+        return VoskRecognizer(path, config.thresholds("vosk")), f"vosk with {path} ({why})"
     named = vosk_model is not None or bool(os.environ.get(ENV_VAR))
     if path is not None:
         try:
             from voice_triage.recognition.vosk_engine import VoskRecognizer
-            return VoskRecognizer(path), f"vosk with {path} ({why})"
+            return VoskRecognizer(path, config.thresholds("vosk")), f"vosk with {path} ({why})"
         except ModelError as exc:
             if named:
                 raise
             log.warning("Skipping the Vosk model in %s: %s", path, exc)
             why = f"the Vosk model in {path} is unusable"
     from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
-    return PocketSphinxRecognizer(confirm_floor=CONFIRM_FLOOR), f"pocketsphinx (embedded default; {why})"
+    return PocketSphinxRecognizer(config.thresholds("pocketsphinx")), f"pocketsphinx (embedded default; {why})"
+
+
+def likely_engine(config: RecognizerConfig = RecognizerConfig(), dirs: list[Path] | None = None) -> str:
+    """The engine `build_recognizer(config)` will choose, found without loading anything (for the dialogue's
+    thresholds before the first audio arrives): Vosk when asked for or when a model folder is at hand."""
+    if config.asr != "auto":
+        return config.asr
+    path, _ = locate_vosk_model(config.vosk_model, dirs)
+    return "vosk" if path is not None and path.is_dir() else "pocketsphinx"

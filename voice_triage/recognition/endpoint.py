@@ -9,7 +9,6 @@ behave the same and tests need no sleeps.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -17,45 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice_triage.audio.sources import SAMPLE_RATE, AudioSource
-from voice_triage.recognition.base import PartialCallback, Recognition, Recognizer
+from voice_triage.audio import SAMPLE_RATE
+from voice_triage.recognition.config import EndpointConfig
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EndpointConfig:
-    """How one answer is cut out of the audio."""
-
-    trailing_silence_ms: int = 500
-    """Silence after speech that ends the answer."""
-    timeout_s: float = 8.0
-    """No speech within this much audio: the person said nothing (a "silence" outcome)."""
-    complete_silence_ms: int = 300
-    """Shorter silence that ends the answer when the recognizer already holds a whole phrase of the
-    question's grammar ("no", "yes it does"): a short answer is not kept waiting for the full
-    trailing silence, while a sentence that stops mid-phrase still gets it."""
-    settle_ms: int | None = 100
-    """Decoding ahead: a pause this long has the recognizer decode the answer so far to the end while the
-    endpointer waits out the rest of the silence (a recognizer with `pause`); the work is dropped if speech
-    goes on. None: off. Measured on virtual devices: replies p50 398 ms and p95 748 ms with it, p50 564 ms
-    and p95 1168 ms without. Simulated patients at 10 dB SNR, 16 sessions per seed, with and without it:
-    seeds 1, 2 and 3 gave the same (16, 14, 14 right); seed 7 gave 13-15 with it (7 runs) and 16 without
-    (2 runs). Per-answer accuracy (192 answers at 10 dB) was 67-68% either way."""
-    max_utterance_s: float = 12.0
-    """Speech longer than this is cut here and recognized as it is."""
-    frame_ms: int = 30
-    """Analysis frame length."""
-    preroll_ms: int = 300
-    """Audio kept from before the detected start, so the first consonant is not clipped."""
-    min_speech_ms: int = 90
-    """Loud audio must last this long to count as the start of speech (clicks do not)."""
-    margin_db: float = 5.0
-    """How much louder than the noise floor a speech frame is."""
-    floor_window_s: float = 2.0
-    """Window of the minimum-statistics noise floor."""
-    min_level_dbfs: float = -55.0
-    """Frames quieter than this are never speech, whatever the floor."""
 
 
 def frame_level_db(frame: np.ndarray) -> float:
@@ -188,27 +152,3 @@ def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarr
             log.info("answer cut at the maximum length of %.1f s", config.max_utterance_s)
             info.ended_by = "max_length"
             return
-
-
-def listen(source: AudioSource, recognizer: Recognizer, *, trailing_silence_ms: int | None = None,
-           timeout_s: float | None = None, max_utterance_s: float | None = None,
-           settle_ms: int | None = None, on_partial: PartialCallback | None = None,
-           config: EndpointConfig | None = None, info: Utterance | None = None) -> Recognition | None:
-    """Hear one answer from `source`: None when nobody spoke before the timeout, else what was recognized.
-
-    The same path serves the microphone, WAV files and raw PCM. The keyword arguments override
-    the matching fields of `config`. `info`, if given, is filled in with where the answer was found.
-    """
-    overrides = {"trailing_silence_ms": trailing_silence_ms, "timeout_s": timeout_s,
-                 "max_utterance_s": max_utterance_s, "settle_ms": settle_ms}
-    config = dataclasses.replace(config or EndpointConfig(),
-                                 **{k: v for k, v in overrides.items() if v is not None})
-    info = info if info is not None else Utterance()
-    audio = segment(source.chunks(), config, info, getattr(recognizer, "phrase_complete", None),
-                    getattr(recognizer, "pause", None))
-    if audio is None:
-        return None
-    result = recognizer.recognize(audio, on_partial=on_partial)
-    if result.partial:
-        info.ended_by = "recognizer"
-    return result

@@ -1,11 +1,9 @@
 """PocketSphinx adapter: the embedded default, with the US-English model shipped in the wheel.
 
-Each question's phrase list becomes a JSGF grammar with two branches: the allowed
-phrases, and a "garbage" loop of common English words that are not in the grammar.
-Chatter ("I had toast for breakfast") is cheaper to explain with garbage words than to
-force onto "i have chest pain", so it comes back not understood instead of snapped.
-Garbage words are added to the dictionary under a private prefix so they can never be
-mistaken for an answer; in `Recognition.heard` they show as "[unk]".
+Each question's phrase list becomes a JSGF grammar (an optional lead-in word, then one of the
+phrases). The grammar always produces some phrase, so each result is checked against free decoding
+of the same audio (`verify`): chatter ("I had toast for breakfast") that the grammar forced onto
+"i have chest pain" comes back not understood. Its thresholds are `recognition.config.THRESHOLDS`.
 """
 from __future__ import annotations
 
@@ -19,6 +17,7 @@ from voice_triage.errors import ModelError
 from voice_triage.recognition.base import (
     SAMPLE_RATE,
     UNKNOWN,
+    EngineDefaults,
     PartialCallback,
     Recognition,
     early_result,
@@ -29,31 +28,12 @@ from voice_triage.recognition.base import (
     word_similarity,
     word_variants,
 )
+from voice_triage.recognition.config import THRESHOLDS, Thresholds
 
 log = logging.getLogger(__name__)
 
 ENGINE = "pocketsphinx"
-_GARBAGE_PREFIX = "zzgb_"
 _FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "+SPN+", "+NSN+", "[BREATH]", "[COUGH]"}
-
-# Common English words that people wrap around or say instead of an answer. Words that are in
-# the current grammar are removed from the loop each time, so they can only be heard as answers.
-GARBAGE_WORDS = """
-a an the and or but if of to in on at for with from by about as into over after before under up down out
-off i you he she it we they me him her us them my your his its our their this that these those there here
-is are was were be been am have has had do does did will would can could should may might must what when
-where who why how which all any some more most much many few very so too just only also then than now
-well like get got go going went come came make made take took see saw know knew think say said tell told
-ask want need feel look give find work walk leg legs foot feet knee hurt pain time day today night
-morning week year good bad new old big small long little left last first next other same thing things
-people man woman child friend family doctor nurse home house room car water food coffee tea lunch dinner
-rain cold hot warm sun door wait minute hour let put keep try call turn yesterday tomorrow always never
-sometimes often usually maybe
-""".split()
-
-LEAD_INS = ("wait", "hold on", "well", "actually")
-"""Words a grammar phrase may follow ("wait, my chest feels tight", "oh yes"): one of them may come
-first. Without them the grammar has to pick "wait" or "my chest feels tight", and picks "wait"."""
 
 PARTIAL_EVERY_BYTES = SAMPLE_RATE * 2 // 5
 """A partial hypothesis is looked at every 200 ms of audio: asking PocketSphinx for one costs
@@ -73,22 +53,9 @@ second (flat) pass, which made the end of each utterance 100-230 ms slower and i
 the whole answer is decoded again at the end. (For that final decoding the flat pass stays: without it
 61% of the answers at 10 dB were right instead of 68%.)"""
 
-EARLY_STOP_SURE = 0.5
-"""A partial result stops decoding (an emergency said mid-sentence) only with at least this verification
-score; below it decoding goes on and the whole answer is judged (chatter like "i had toast for
-breakfast" can look like "i have chest pain" half way through)."""
-
 KEEP_GRAMMARS = 32
 """Compiled grammars kept in the decoder (one per question, and the open question's emergency grammar),
 so going back to a question, or re-listening for emergencies, does not compile its grammar again."""
-
-DEFAULT_GARBAGE_WEIGHT: float | None = None
-"""Prior of the optional garbage branch (JSGF alternative weight); None leaves it out. Measured: a word
-loop slows FSG search badly on some utterances and costs recall, so free-decoding verification
-(`verify`) is what rejects chatter by default."""
-DEFAULT_VERIFY_CUTOFF = 0.35
-"""Least phone similarity between the grammar result and free decoding for the result to stand."""
-
 
 @dataclass
 class _Utterance:
@@ -169,15 +136,13 @@ def free_decoder() -> Callable[[bytes], str]:
     return lambda audio: _free_text(decoder, audio)
 
 
-class PocketSphinxRecognizer:
-    """`Recognizer` backed by PocketSphinx 5 with per-question JSGF grammars and a garbage loop."""
+class PocketSphinxRecognizer(EngineDefaults):
+    """`Recognizer` backed by PocketSphinx 5 with per-question JSGF grammars, checked by free decoding."""
 
     engine = ENGINE
 
-    def __init__(self, garbage_weight: float | None = DEFAULT_GARBAGE_WEIGHT, snap_cutoff: float = 0.6,
-                 verify_cutoff: float = DEFAULT_VERIFY_CUTOFF, verify: bool = True,
-                 confirm_floor: float | None = None, denoise: bool = True, helper: bool = True,
-                 **decoder_options) -> None:
+    def __init__(self, thresholds: Thresholds = THRESHOLDS[ENGINE], verify: bool = True, denoise: bool = True,
+                 helper: bool = True, **decoder_options) -> None:
         try:
             from pocketsphinx import Decoder
         except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -196,19 +161,14 @@ class PocketSphinxRecognizer:
         """(hash of the audio, helper request id) of a free decoding handed to the helper."""
         self.load_seconds = time.perf_counter() - started
         """Seconds it took to load the acoustic model and dictionary."""
-        self._garbage_weight = garbage_weight
-        self._verify_cutoff = verify_cutoff
-        self._confirm_floor = confirm_floor
-        """Between this and verify_cutoff a phrase is returned with its low confidence (the dialogue
-        asks "did I hear you right?") instead of being rejected; None rejects everything below the cut-off."""
+        self.thresholds = thresholds
+        """Snap, verification, confirmation floor and early stop (recognition.config)."""
         self._verify = verify
-        self.verify_within = False
-        """Verify a phrase against its best stretch of the free decoding, not the whole of it (set while
-        listening for emergency phrases inside free speech)."""
+        self._within = False
+        """Verify a phrase against its best stretch of the free decoding, not the whole of it (a grammar set
+        `within`: emergency phrases listened for inside free speech)."""
         self._denoise = denoise
         """Filter steady background noise out of the whole answer before the final decoding (audio.denoise)."""
-        self._snap_cutoff = snap_cutoff
-        self._garbage_added: set[str] = set()
         self._last_free: tuple[int, str] | None = None
         """(hash of the audio, text) of the last free decoding: the open question's second listening
         checks its phrase against the same audio, and need not decode it freely again."""
@@ -237,14 +197,17 @@ class PocketSphinxRecognizer:
         """Words of the current grammar not in the PocketSphinx dictionary."""
         return list(self._missing)
 
-    def set_grammar(self, phrases: Sequence[str] | None, thorough: bool = False) -> list[str]:
+    def set_grammar(self, phrases: Sequence[str] | None, *, leads: Sequence[str] = (), thorough: bool = False,
+                    within: bool = False) -> list[str]:
         """Restrict recognition to `phrases`; None means free decoding with the English n-gram model.
 
         Returns the words the dictionary does not know. Phrases holding such words cannot be
-        recognized; each is reported in a warning, never dropped silently. `thorough` rescores each
-        result over the whole lattice (slower; no lead-ins, which make the lattice explode): for the
-        second, emergency-only listening at the open question, where "can" against "can't" matters.
+        recognized; each is reported in a warning, never dropped silently. `leads` may come before a
+        phrase. `thorough` rescores each result over the whole lattice (slower; no lead-ins, which make
+        the lattice explode): for the second, emergency-only listening at the open question, where "can"
+        against "can't" matters. `within`: a phrase is verified against its best stretch of free decoding.
         """
+        self._within = within
         if phrases is None:
             self._phrases, self._missing, self._search = {}, [], "free"
             self._decoder.activate_search("free")
@@ -253,16 +216,9 @@ class PocketSphinxRecognizer:
         if not table:
             raise ModelError("None of the grammar phrases can be recognized by PocketSphinx "
                              f"(unknown words: {', '.join(missing) or 'none'}); check the phrase list.")
-        grammar_words = {w for key in table for w in key.split()}
-        garbage = [] if self._garbage_weight is None else [
-            w for w in GARBAGE_WORDS if w not in grammar_words and self._decoder.lookup_word(w)]
-        new = [w for w in garbage if w not in self._garbage_added]
-        for i, word in enumerate(new):
-            self._decoder.add_word(_GARBAGE_PREFIX + word, self._decoder.lookup_word(word), i == len(new) - 1)
-            self._garbage_added.add(word)
-        self._leads = [] if thorough else [lead for lead in LEAD_INS
+        self._leads = [] if thorough else [lead for lead in leads
                                            if all(self._decoder.lookup_word(w) for w in lead.split())]
-        jsgf = self._jsgf(sorted(table), [_GARBAGE_PREFIX + w for w in garbage])
+        jsgf = self._jsgf(sorted(table))
         key = f"{thorough}\n{jsgf}"
         name = self._compiled.pop(key, None) or self._compile(jsgf, thorough, len(table))
         self._compiled[key] = name  # most recently used last
@@ -287,15 +243,11 @@ class PocketSphinxRecognizer:
             config["bestpath"] = bestpath
         return name
 
-    def _jsgf(self, phrases: list[str], garbage: list[str]) -> str:
+    def _jsgf(self, phrases: list[str]) -> str:
         alternatives = " | ".join(f"( {p} )" for p in phrases)
         lines = ["#JSGF V1.0;", "grammar triage;"]
         said = "[ <lead> ] <phrase>" if self._leads else "<phrase>"
-        if garbage:
-            lines.append(f"public <utterance> = /1/ {said} | /{self._garbage_weight:g}/ <garbage>;")
-            lines.append(f"<garbage> = ( {' | '.join(garbage)} )+;")
-        else:
-            lines.append(f"public <utterance> = {said};")
+        lines.append(f"public <utterance> = {said};")
         if self._leads:
             lines.append(f"<lead> = {' | '.join(f'( {lead} )' for lead in self._leads)};")
         lines.append(f"<phrase> = {alternatives};")
@@ -309,12 +261,7 @@ class PocketSphinxRecognizer:
             return []
         words = []
         for word in hyp.hypstr.split():
-            if word in _FILLERS:
-                continue
-            if word.startswith(_GARBAGE_PREFIX):
-                if not words or words[-1] != UNKNOWN:
-                    words.append(UNKNOWN)
-            else:
+            if word not in _FILLERS:
                 words.append(word)
         return words
 
@@ -363,7 +310,7 @@ class PocketSphinxRecognizer:
                         self._end_stream()
                         score, free = self.verify(self._cleaned(audio), early.text)
                         self._stream(bytes(audio))
-                        if score >= EARLY_STOP_SURE:
+                        if score >= self.thresholds.early_stop_sure:
                             stopped = True
                             break
                         log.info("pocketsphinx: partial %r not confirmed by free decoding %r (%.2f)",
@@ -448,7 +395,8 @@ class PocketSphinxRecognizer:
             free = self.decode_free(clean)
             return Recognition.not_understood(ENGINE, heard=free or result.heard, free_text=free)
         score, free = self.verify(clean, result.text)
-        if score < self._verify_cutoff and (self._confirm_floor is None or score < self._confirm_floor):
+        floor = self.thresholds.confirm_floor
+        if score < self.thresholds.verify_cutoff and (floor is None or score < floor):
             log.debug("pocketsphinx: %r rejected, free decoding heard %r (%.2f)", result.text, free, score)
             return Recognition.not_understood(ENGINE, heard=free, free_text=free)
         return Recognition(text=result.text, confidence=round(score, 3), understood=True, engine=ENGINE,
@@ -524,12 +472,12 @@ class PocketSphinxRecognizer:
         spelled = [w for part in normalise_phrase(phrase).split() for w in (self._spell(part) or [part])]
         heard, said = self._phones(free.split()), self._phones(spelled)
         score = phone_similarity(heard, said)
-        if self.verify_within:
+        if self._within:
             score = max(score, similarity_within(said, heard))
         return score, free
 
     def _early(self, words: list[str]) -> Recognition:
-        return early_result(ENGINE, words, self._phrases, self._snap_cutoff)
+        return early_result(ENGINE, words, self._phrases, self.thresholds.snap_cutoff)
 
     def _final(self, words: list[str]) -> Recognition:
         heard = " ".join(words)
@@ -540,10 +488,10 @@ class PocketSphinxRecognizer:
         if UNKNOWN in words:
             log.debug("pocketsphinx: out of grammar: %r", heard)
             return Recognition.not_understood(ENGINE, heard=heard)
-        hit = snap(words, self._phrases, self._snap_cutoff)
+        hit = snap(words, self._phrases, self.thresholds.snap_cutoff)
         lead = self._lead_of(words) if hit is None or hit[1] < 1.0 else ""
         if lead:
-            rest = snap(words[len(lead.split()):], self._phrases, self._snap_cutoff)
+            rest = snap(words[len(lead.split()):], self._phrases, self.thresholds.snap_cutoff)
             if rest is not None and (hit is None or rest[1] > hit[1]):
                 hit = (f"{lead} {rest[0]}", rest[1])
         if hit is None:

@@ -5,13 +5,14 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from voice_triage.errors import ModelError
 from voice_triage.recognition.base import (
     SAMPLE_RATE,
     UNKNOWN,
+    EngineDefaults,
     PartialCallback,
     Recognition,
     early_result,
@@ -19,6 +20,7 @@ from voice_triage.recognition.base import (
     snap,
     word_variants,
 )
+from voice_triage.recognition.config import THRESHOLDS, Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +56,12 @@ def validate_vosk_model(path: str | Path) -> Path:
     return folder.resolve()
 
 
-class VoskRecognizer:
+class VoskRecognizer(EngineDefaults):
     """`Recognizer` backed by a Vosk (Kaldi) model restricted to a phrase list plus "[unk]"."""
 
     engine = ENGINE
 
-    def __init__(self, model_path: str | Path, min_confidence: float = 0.55, snap_cutoff: float = 0.75) -> None:
+    def __init__(self, model_path: str | Path, thresholds: Thresholds = THRESHOLDS[ENGINE]) -> None:
         folder = validate_vosk_model(model_path)
         try:
             import vosk
@@ -77,8 +79,8 @@ class VoskRecognizer:
         self.model_path = folder
         """The validated model folder."""
         self._vosk = vosk
-        self._min_confidence = min_confidence
-        self._snap_cutoff = snap_cutoff
+        self.thresholds = thresholds
+        """Snap cut-off and least word confidence (recognition.config)."""
         self._phrases: dict[str, str] = {}
         self._missing: list[str] = []
         self._grammar_json: str | None = None
@@ -96,10 +98,12 @@ class VoskRecognizer:
         """Words of the current grammar the model does not know."""
         return list(self._missing)
 
-    def set_grammar(self, phrases: Sequence[str] | None) -> list[str]:
+    def set_grammar(self, phrases: Sequence[str] | None, *, leads: Sequence[str] = (), thorough: bool = False,
+                    within: bool = False) -> list[str]:
         """Restrict recognition to `phrases` plus "[unk]"; None means free decoding with the model's own LM.
 
-        Returns the words the model does not know; the phrases that hold them are left out of the
+        `leads`, `thorough` and `within` change nothing here: Vosk's grammar search has no lead-in
+        branch, no slower mode, and no verification against free decoding. Returns the words the model does not know; the phrases that hold them are left out of the
         grammar and named in a warning.
         """
         if phrases is None:
@@ -132,8 +136,10 @@ class VoskRecognizer:
         rec.SetWords(True)
         return rec
 
-    def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None) -> Recognition:
-        """Decode one utterance; `on_partial` sees each new partial hypothesis and may stop decoding."""
+    def recognize(self, chunks: Iterable[bytes], on_partial: PartialCallback | None = None,
+                  finish: Callable[[bytes], Recognition] | None = None) -> Recognition:
+        """Decode one utterance; `on_partial` sees each new partial hypothesis and may stop decoding.
+        (`finish` is never given: Vosk does not settle, see `Recognizer.settles`.)"""
         rec = self._new_recognizer()
         words: list[dict] = []
         last = ""
@@ -156,7 +162,7 @@ class VoskRecognizer:
         return self._final(words)
 
     def _early(self, tokens: list[str]) -> Recognition:
-        return early_result(ENGINE, tokens, self._phrases, self._snap_cutoff)
+        return early_result(ENGINE, tokens, self._phrases, self.thresholds.snap_cutoff)
 
     def _final(self, words: list[dict]) -> Recognition:
         tokens = [w["word"] for w in words]
@@ -168,10 +174,10 @@ class VoskRecognizer:
             return Recognition(text=heard, confidence=confidence, understood=True, engine=ENGINE, heard=heard)
         if UNKNOWN in tokens:
             return Recognition.not_understood(ENGINE, heard=heard)
-        if confidence < self._min_confidence:
+        if confidence < self.thresholds.min_confidence:
             log.debug("vosk: %r below the confidence cut-off (%.2f)", heard, confidence)
             return Recognition.not_understood(ENGINE, heard=heard)
-        hit = snap(tokens, self._phrases, self._snap_cutoff)
+        hit = snap(tokens, self._phrases, self.thresholds.snap_cutoff)
         if hit is None:
             return Recognition.not_understood(ENGINE, heard=heard)
         return Recognition(text=hit[0], confidence=round(confidence * hit[1], 3), understood=True,

@@ -50,6 +50,10 @@ class Captions:
             return self._color
         if os.environ.get("NO_COLOR"):
             return False
+        return self.is_terminal()
+
+    def is_terminal(self) -> bool:
+        """Whether the captions go to a terminal (colours; the kiosk clears the screen between people)."""
         isatty = getattr(self.stream, "isatty", None)
         return bool(isatty and isatty())
 

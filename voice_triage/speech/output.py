@@ -115,12 +115,13 @@ class SpeechOutput:
 
 def open_speech_output(settings: VoiceSettings | None = None, *, output_device: str | int | None = None,
                        sink: AudioSink | None = None, captions: Captions | None = None,
-                       speak: bool = True) -> SpeechOutput:
+                       speak: bool = True, speaker_required: bool = False) -> SpeechOutput:
     """The speech output the CLI asks for, with the fallbacks already taken.
 
     `sink` (e.g. a WavFileSink) takes the voice instead of the speaker on `output_device`. Without
     a text-to-speech engine or an output device, one clear warning is shown, then captions only.
-    ``speak=False`` asks for captions only from the start. Raises :class:`UnknownVoiceError` when
+    ``speak=False`` asks for captions only from the start. ``speaker_required`` raises AudioDeviceError
+    for a missing speaker instead (the kiosk waits for it to come back). Raises :class:`UnknownVoiceError` when
     ``settings.voice`` names a voice the engine does not have (a mistake the person should fix).
     """
     settings = settings or VoiceSettings()
@@ -143,6 +144,9 @@ def open_speech_output(settings: VoiceSettings | None = None, *, output_device: 
     try:
         sink = sink if sink is not None else open_speaker(output_device)
     except AudioDeviceError as exc:
+        if speaker_required:
+            synthesizer.close()
+            raise
         message = f"{exc} The assistant will show captions only."
         logger.info("%s", message)
         captions.notice(message)

@@ -5,7 +5,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from voice_triage.modes.kiosk.channel import Heard, HeardKind, Listening
+from voice_triage.modes.conversation import Heard, HeardKind
+from voice_triage.recognition.base import Recognition
+from voice_triage.recognition.plan import ListeningPlan
 from voice_triage.speech.settings import VoiceSettings
 
 SPEECH_SECONDS = 2.0
@@ -34,16 +36,21 @@ class FakeClock:
         self.t += seconds
 
 
-def say(text: str, confidence: float | None = None) -> Heard:
-    return Heard(HeardKind.SPEECH, text, confidence)
+def say(text: str, confidence: float = 0.9) -> Heard:
+    return Heard(HeardKind.SPEECH, Recognition(text, confidence, True, "script", heard=text))
+
+
+def mumble(heard: str = "") -> Heard:
+    """Something said that the recognizer did not understand (`heard`: its raw hypothesis)."""
+    return Heard(HeardKind.SPEECH, Recognition.not_understood("script", heard=heard))
 
 
 def key(k: str) -> Heard:
-    return Heard(HeardKind.KEY, k)
+    return Heard(HeardKind.KEY, key=k)
 
 
 SILENCE = Heard(HeardKind.SILENCE)
-NOISE = Heard(HeardKind.NOT_UNDERSTOOD, "")
+NOISE = mumble()
 
 
 @dataclass
@@ -71,7 +78,7 @@ class ScriptedChannel:
     log: list[Said] = field(default_factory=list)
     settings: VoiceSettings = field(default_factory=VoiceSettings)
     base: VoiceSettings = field(default_factory=VoiceSettings)
-    listens: list[Listening] = field(default_factory=list)
+    listens: list[ListeningPlan] = field(default_factory=list)
     closed: bool = False
     on_new_person: Callable[[], None] | None = None
     is_healthy: bool = True
@@ -104,20 +111,20 @@ class ScriptedChannel:
             self.settings = self.base
         self._record("new_person")
 
-    def listen(self, listening: Listening) -> Heard:
+    def listen(self, plan: ListeningPlan) -> Heard:
         if self.keep_log:
-            self.listens.append(listening)
-        self._record("listen", listening.question)
+            self.listens.append(plan)
+        self._record("listen", plan.question)
         if not self.script:
             self.stop.set()
-            self.clock.advance(listening.timeout)
+            self.clock.advance(plan.timeout_s)
             return SILENCE
         item = self.script.pop(0)
         if isinstance(item, BaseException):
             raise item
         if callable(item):
-            item = item(listening)
-        self.clock.advance(listening.timeout if item.kind is HeardKind.SILENCE else SPEECH_SECONDS)
+            item = item(plan)
+        self.clock.advance(plan.timeout_s if item.kind is HeardKind.SILENCE else SPEECH_SECONDS)
         return item
 
     def healthy(self) -> bool:

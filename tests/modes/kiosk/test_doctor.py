@@ -7,18 +7,17 @@ import sys
 
 import pytest
 
-from voice_triage.modes.doctor import (CheckResult, DoctorOptions, _Target, _target, check_audio_devices, check_grammar,
-                                 check_recognizer, check_tts, run_doctor)
+from voice_triage.cli import doctor_target, parse_args
+from voice_triage.modes.doctor import (CheckResult, DoctorTarget, check_audio_devices, check_grammar, check_recognizer,
+                                       check_tts, run_doctor)
 from voice_triage.modes.kiosk.config import SECTIONS, parse_config
+from voice_triage.recognition.config import RecognizerConfig
 
 from tests.support import ROOT
 
 
-def target(**kw) -> _Target:
-    base = dict(asr="pocketsphinx", vosk_model=None, input_device=None, output_device=None, voice=None,
-                extra_phrases=())
-    base.update(kw)
-    return _Target(**base)
+def target(asr="pocketsphinx", vosk_model=None, **kw) -> DoctorTarget:
+    return DoctorTarget(RecognizerConfig(asr=asr, vosk_model=vosk_model), **kw)
 
 
 def passing(t):
@@ -35,14 +34,14 @@ def raising(t):
 
 def test_all_passing_exits_0():
     out = io.StringIO()
-    assert run_doctor(DoctorOptions(), out=out, checks=[passing, passing]) == 0
+    assert run_doctor(DoctorTarget(), out=out, checks=[passing, passing]) == 0
     assert out.getvalue().splitlines()[:2] == ["PASS  fine: all good"] * 2
     assert "2 passed, 0 failed" in out.getvalue()
 
 
 def test_a_failure_prints_its_fix_and_exits_1():
     out = io.StringIO()
-    assert run_doctor(DoctorOptions(), out=out, checks=[passing, failing, raising]) == 1
+    assert run_doctor(DoctorTarget(), out=out, checks=[passing, failing, raising]) == 1
     text = out.getvalue()
     assert "FAIL  broken: it is broken\n      fix: mend it" in text
     assert "FAIL  raising: the check itself failed (RuntimeError: boom)" in text
@@ -53,13 +52,16 @@ def test_the_configuration_is_checked_first_and_names_the_key(tmp_path):
     bad = tmp_path / "kiosk.toml"
     bad.write_text("[alert]\ntimeout = \"soon\"\n")
     out = io.StringIO()
-    assert run_doctor(DoctorOptions(config_path=str(bad)), out=out, checks=[passing]) == 1
+    assert run_doctor(doctor_target(parse_args(["doctor", "--config", str(bad)])), out=out, checks=[passing]) == 1
     first = out.getvalue().splitlines()[0]
     assert first == f"FAIL  configuration: {bad}: alert.timeout: must be a number of seconds"
     good = tmp_path / "good.toml"
     good.write_text("[wake]\nphrases = [\"good morning\"]\n[recognizer]\nasr = \"pocketsphinx\"\n")
-    result, t = _target(DoctorOptions(config_path=str(good)))
-    assert result.ok and t.extra_phrases == ("good morning",) and t.asr == "pocketsphinx"
+    t = doctor_target(parse_args(["doctor", "--config", str(good)]))
+    assert t.configuration[0] and t.extra_phrases == ("good morning",) and t.recognizer.asr == "pocketsphinx"
+    # an option typed on the command line goes over the file's choice, as in the kiosk
+    t = doctor_target(parse_args(["doctor", "--config", str(good), "--asr", "auto", "--input-device", "7"]))
+    assert (t.recognizer.asr, t.input_device) == ("auto", "7")
 
 
 def test_grammar_words_missing_from_the_model_are_named():

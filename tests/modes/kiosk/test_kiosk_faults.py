@@ -7,7 +7,6 @@ Ctrl-C, a corrupt configuration file.
 from __future__ import annotations
 
 import http.server
-import io
 import json
 import logging
 import threading
@@ -110,10 +109,10 @@ def test_sessions_failing_in_a_row_reopen_the_devices(content):
 
 def test_a_crash_inside_the_session_itself_is_contained(content):
     class Brittle(Session):
-        def hear(self, text, *, confidence=None):
+        def hear(self, text, *, confidence=None, doubtful=False):
             if text == "my calf hurts":
                 raise KeyError("features")
-            return super().hear(text, confidence=confidence)
+            return super().hear(text, confidence=confidence, doubtful=doubtful)
 
     config = KioskConfig()
     channel, report, records, _ = run([say("hello"), say("yes"), say("my calf hurts"), say("hello"), say("no")],
@@ -384,14 +383,14 @@ def test_a_corrupt_config_names_the_key(text, message):
 
 
 def test_a_corrupt_config_file_stops_the_kiosk_before_any_device_opens(tmp_path, monkeypatch):
-    from voice_triage.modes.kiosk import app, voice
+    from voice_triage import cli
 
     opened = []
-    monkeypatch.setattr(voice, "open_voice_channel", lambda *a, **k: opened.append(1))
+    monkeypatch.setattr(cli, "voice_channel", lambda *a, **k: opened.append(1))
     path = tmp_path / "kiosk.toml"
     path.write_bytes(b"[alert]\ntimeout = \"soon\"\n")
     with pytest.raises(KioskConfigError, match=f"{path}: alert.timeout: must be a number of seconds"):
-        app.kiosk_main(str(path), stdin=io.StringIO(), captions_stream=io.StringIO())
+        cli.run(cli.parse_args(["kiosk", "--config", str(path)]))
     path.write_bytes(b"\xff\xfe[voice]")
     with pytest.raises(KioskConfigError, match="is not UTF-8 text"):
         load_config(path)
@@ -433,7 +432,7 @@ def test_ctrl_c_and_sigterm_stop_the_real_kiosk_cleanly(signum, code):
     import sys
 
     program = ("import sys, logging\nlogging.basicConfig(level=logging.INFO, stream=sys.stderr)\n"
-               "from voice_triage.modes.kiosk import kiosk_main\nsys.exit(kiosk_main(None))\n")
+               "from voice_triage.cli import main\nsys.exit(main(['kiosk']))\n")
     env = dict(os.environ, PULSE_SERVER="unix:/nonexistent/voice-triage-test-socket")
     proc = subprocess.Popen([sys.executable, "-c", program], env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -49,12 +49,12 @@ class Visitor:
 @pytest.mark.pulse
 @pytest.mark.speech
 def test_a_visitor_wakes_the_kiosk_by_voice_and_declines(pulse, tmp_path):
+    from voice_triage.cli import kiosk_stages, voice_channel
     from voice_triage.modes.demo import PatientVoice
-    from voice_triage.modes.kiosk.voice import open_voice_channel
 
     config = parse_config("[voice]\nrate = 320\ncaptions = \"plain\"\n[timeouts]\nlisten = 6\nidle = 12\n")
     out = io.StringIO()
-    real = open_voice_channel(config, stdin=io.StringIO(), captions_stream=out)
+    real = voice_channel(kiosk_stages(config), speaker_required=True, captions_stream=out)
     assert real.speech.speaking_aloud, out.getvalue()
     visitor = Visitor(real, pulse, PatientVoice("flite:slt", str(tmp_path)).render, ["hello", "no"])
     records = []
@@ -71,13 +71,14 @@ def test_a_visitor_wakes_the_kiosk_by_voice_and_declines(pulse, tmp_path):
 
 @pytest.mark.pulse
 def test_the_doctor_finds_the_virtual_devices(pulse):
-    from voice_triage.modes.doctor import DoctorOptions, _target, check_audio_devices
+    from voice_triage.cli import doctor_target, parse_args
+    from voice_triage.modes.doctor import check_audio_devices
 
-    _, target = _target(DoctorOptions())  # the server's defaults are the virtual microphone and speaker
+    target = doctor_target(parse_args(["doctor"]))  # the server's defaults are the virtual microphone and speaker
     result = check_audio_devices(target)
     assert result.ok, result.detail
     assert "microphone" in result.detail and "speaker" in result.detail
-    _, target = _target(DoctorOptions(input_device="no such microphone"))
+    target = doctor_target(parse_args(["doctor", "--input-device", "no such microphone"]))
     result = check_audio_devices(target)
     assert not result.ok and "audio.input_device" in result.fix
 
@@ -88,10 +89,12 @@ class Recorder(Visitor):
     def __init__(self, *args):
         super().__init__(*args)
         self.heard: list[tuple[str, object]] = []
+        self.plans: list = []
 
-    def listen(self, listening):
-        heard = super().listen(listening)
-        self.heard.append((listening.question, heard))
+    def listen(self, plan):
+        heard = super().listen(plan)
+        self.heard.append((plan.question, heard))
+        self.plans.append(plan)
         return heard
 
 
@@ -100,12 +103,12 @@ class Recorder(Visitor):
 def test_the_kiosk_hears_a_free_description_at_the_open_question(pulse, tmp_path):
     """Issue 11: the kiosk listened at "tell me about the pain" through the closed yes/no grammar, so a
     description was never heard as free speech (and the open question's emergency re-check was missing)."""
+    from voice_triage.cli import kiosk_stages, voice_channel
     from voice_triage.modes.demo import PatientVoice
-    from voice_triage.modes.kiosk.voice import open_voice_channel
 
     config = parse_config("[voice]\nrate = 320\ncaptions = \"plain\"\n[timeouts]\nlisten = 8\nidle = 20\n")
     out = io.StringIO()
-    real = open_voice_channel(config, stdin=io.StringIO(), captions_stream=out)
+    real = voice_channel(kiosk_stages(config), speaker_required=True, captions_stream=out)
     description = "my calf cramps when I walk and it goes away when I stop"
     visitor = Recorder(real, pulse, PatientVoice("flite:slt", str(tmp_path)).render,
                        ["hello", "yes", description, "stop"])
@@ -120,5 +123,6 @@ def test_the_kiosk_hears_a_free_description_at_the_open_question(pulse, tmp_path
     assert at_open, captions
     heard = at_open[0]
     assert heard.recognition is not None and len(heard.text.split()) >= 5, (heard, captions)
-    assert real.ears.grammar_key is not None
+    plans = [plan for plan in visitor.plans if plan.question == "open"]
+    assert plans and plans[0].phrases is None and plans[0].recheck, "free speech, with the emergency re-check"
     assert "Thank you, that helps." in captions or "calf" in heard.text, captions

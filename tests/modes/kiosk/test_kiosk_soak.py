@@ -21,9 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk_fakes import NOISE, SILENCE, FakeClock, ScriptedChannel, key, say, spoken_in
-from voice_triage.dialogue.session import MAX_TURNS, Session
+from voice_triage.dialogue.policy import DEFAULT as POLICY
+from voice_triage.dialogue.session import Session
 from voice_triage.modes.kiosk.alert import StaffAlert
-from voice_triage.modes.kiosk.channel import Heard, Listening
+from voice_triage.modes.conversation import Heard
+from voice_triage.recognition.plan import ListeningPlan as Listening
 from voice_triage.modes.kiosk.config import AlertConfig, parse_config
 from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
 from voice_triage.content.loader import load_content
@@ -89,7 +91,7 @@ def test_any_input_to_the_kiosk_ends_every_session_and_never_raises(content, scr
     for record, session in zip(records, channel.sessions()):
         assert record.disposition in DISPOSITIONS
         listens = [s for s in session if s.kind == "listen"]
-        assert len([s for s in listens if s.text != "wake"]) <= MAX_TURNS + 10
+        assert len([s for s in listens if s.text != "wake"]) <= POLICY.max_turns + 10
         spoken = spoken_in(session)
         # every session starts clean: with the greeting, or with the emergency instruction
         assert spoken[:2] == opening or spoken[0] == content.speech["emergency"]

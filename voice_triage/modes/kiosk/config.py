@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from voice_triage.errors import VoiceTriageError
+from voice_triage.recognition.config import ASR_CHOICES, RecognizerConfig
 
 logger = logging.getLogger(__name__)
 
 CAPTION_STYLES = ("large", "plain", "off")
-ASR_ENGINES = ("auto", "vosk", "pocketsphinx")
 
 
 class KioskConfigError(VoiceTriageError):
@@ -36,18 +36,6 @@ class AudioConfig:
     """Microphone: a device index or part of its name; None for the system default."""
     output_device: str | None = None
     """Speaker: a device index or part of its name; None for the system default."""
-
-
-@dataclass(frozen=True)
-class RecognizerConfig:
-    """Which speech recognizer listens."""
-
-    asr: str = "auto"
-    """auto, vosk or pocketsphinx."""
-    vosk_model: str | None = None
-    """A Vosk model folder; None to use PocketSphinx's bundled English model (or auto-detect)."""
-    confirm_below: float | None = None
-    """Ask "did I hear you right?" for answers heard with less confidence than this (0 to 1); None: never."""
 
 
 @dataclass(frozen=True)
@@ -270,7 +258,7 @@ def _url(value: Any) -> str | None:
 
 SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
     "audio": (AudioConfig, {"input_device": _device, "output_device": _device}),
-    "recognizer": (RecognizerConfig, {"asr": _choice(ASR_ENGINES), "vosk_model": _optional_text,
+    "recognizer": (RecognizerConfig, {"asr": _choice(ASR_CHOICES), "vosk_model": _optional_text,
                                       "confirm_below": _optional_fraction}),
     "voice": (VoiceConfig, {"name": _optional_text, "rate": _int_between(80, 320, "words per minute"),
                             "volume": _fraction, "persist_adjustments": _bool,

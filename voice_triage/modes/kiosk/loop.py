@@ -19,12 +19,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from voice_triage.dialogue.policy import DialoguePolicy
 from voice_triage.dialogue.session import Session, Turn
 from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
-from voice_triage.speech_in import turn_from
+from voice_triage.modes.conversation import ConversationOptions, Heard, HeardKind, converse, present
 from voice_triage.modes.kiosk.alert import StaffAlert
-from voice_triage.modes.kiosk.channel import Channel, Clock, Heard, HeardKind, Listening, SystemClock, key_utterance
+from voice_triage.modes.kiosk.channel import Channel, Clock, SystemClock
 from voice_triage.modes.kiosk.config import KioskConfig
+from voice_triage.recognition.plan import ListeningPlan
 from voice_triage.modes.kiosk.sessionlog import SessionLog, SessionRecord
 from voice_triage.content.loader import Content, load_content
 
@@ -127,8 +129,8 @@ class Kiosk:
         self.channel_factory = channel_factory
         self.clock = clock
         self.content = content or load_content()
-        confirm_below = config.recognizer.confirm_below
-        self.session_factory = session_factory or (lambda: Session(self.content, confirm_below=confirm_below))
+        policy = DialoguePolicy(confirm_below=config.recognizer.confirm_below)
+        self.session_factory = session_factory or (lambda: Session(self.content, policy=policy))
         self.alert = alert or StaffAlert(config.alert)
         self.session_log = session_log or SessionLog(config.logging)
         self.options = options
@@ -227,6 +229,7 @@ class Kiosk:
         session = self.session_factory()
         wake = self.config.wake
         grammar = tuple(dict.fromkeys(wake.phrases + tuple(session.content.emergency.phrases)))
+        emergency = session.interpreter.emergency
         delay = self.options.backoff_initial
         while True:
             if self.stop.is_set():
@@ -243,7 +246,10 @@ class Kiosk:
                         channel.say(wake.invitation)
                         due = wake.invitation_interval
                     timeout = max(1.0, min(timeout, due))  # listen no longer than until the next invitation
-                heard = channel.listen(Listening("wake", lambda: grammar, timeout, session.emergency_in_partial))
+                heard = channel.listen(ListeningPlan(
+                    "wake", grammar, is_emergency=lambda text: emergency.check(text) is not None,
+                    names_emergency=lambda text: bool(emergency.named(text)),
+                    stop_on_partial=lambda text: emergency.check_partial(text) is not None, timeout_s=timeout))
             except AudioDeviceError:
                 raise
             except Exception:
@@ -255,7 +261,7 @@ class Kiosk:
             delay = self.options.backoff_initial
             if heard.kind is HeardKind.KEY and wake.any_key:
                 return session, None
-            if heard.kind in (HeardKind.SPEECH, HeardKind.NOT_UNDERSTOOD) and heard.text.strip():
+            if heard.kind is HeardKind.SPEECH and heard.text.strip():
                 if session.emergency_in(heard.text):
                     return session, heard
                 if wake_match(heard.text, wake.phrases):
@@ -296,83 +302,38 @@ class Kiosk:
 
     def _converse(self, channel: Channel, visit: _Visit, turn: Turn) -> str:
         """Listen and answer until the session ends; returns how it ended (completed or idle)."""
-        session = visit.session
-        timeouts = self.config.timeouts
-        last_activity = self.clock.now()
-        listens = 0
-        while not session.ended:
-            if turn.listen is None:
-                logger.warning("the session neither ended nor asked anything; stopping it")
-                self._present(channel, session.stop(), visit)
-                break
-            if listens >= self.options.max_listens:
-                logger.warning("stopping a session after %d listens", listens)
-                self._present(channel, session.stop(), visit)
-                break
-            listens += 1
-            heard = channel.listen(Listening(session.question, session.grammar, timeouts.listen,
-                                             session.emergency_in_partial, session=session))
+        idle_after = self.config.timeouts.idle
+        last_activity = [self.clock.now()]
+
+        def let_go(heard: Heard) -> bool:
+            """The person has walked away: no answer (speech or key) for the idle timeout."""
             now = self.clock.now()
-            if heard.kind is HeardKind.SILENCE:
-                if now - last_activity >= timeouts.idle:
-                    self._idle_goodbye(channel, visit)
-                    return "idle"
-                turn = session.silence()
-            elif heard.kind is HeardKind.KEY:
-                utterance = key_utterance(heard.text)
-                if utterance is None:
-                    continue  # a key without a meaning: the question stands
-                last_activity = now
-                turn = session.hear(utterance)
-            elif heard.recognition is not None and not heard.partial:
-                last_activity = now
-                turn = turn_from(session, heard.recognition)  # as every voice mode reads a recognition
-            elif heard.kind is HeardKind.NOT_UNDERSTOOD:
-                last_activity = now
-                turn = session.not_understood(heard.text)
-            else:
-                last_activity = now
-                turn = session.hear(heard.text, confidence=heard.confidence)
-            self._present(channel, turn, visit)
+            if heard.kind is not HeardKind.SILENCE:
+                last_activity[0] = now
+                return False
+            return now - last_activity[0] >= idle_after
+
+        options = ConversationOptions(max_listens=self.options.max_listens, keys=self.content.keys,
+                                      listen_timeout_s=self.config.timeouts.listen)
+        ending = converse(visit.session, turn, channel, options, on_event=lambda e: self._on_event(e, visit),
+                          let_go=let_go)
+        if ending == "idle":
+            self._idle_goodbye(channel, visit)
+            return "idle"
         return "completed"
 
     def _present(self, channel: Channel, turn: Turn, visit: _Visit) -> None:
-        """Show and speak one turn: the alert and the emergency instruction first, voice changes before speech."""
-        events = turn.events
-        kinds = [e.get("event") for e in events]
-        first = [i for i, kind in enumerate(kinds) if kind == "heard"]
-        instruction_at = None
-        if "emergency" in kinds:
-            alarm = kinds.index("emergency")
-            visit.emergency = True
-            self._raise_alert(str(events[alarm].get("reason", "")))
-            instruction_at = next((j for j in range(alarm + 1, len(events)) if kinds[j] == "say"), None)
-            first += [alarm] + ([instruction_at] if instruction_at is not None else [])
-        order = first + [i for i in range(len(events)) if i not in first]
-        adjusted = False
-        for i in order:
-            event = events[i]
-            if kinds[i] == "say" and not adjusted:
-                adjusted = self._adjust(channel, turn)
-            if kinds[i] in ("heard", "emergency"):
-                text = str(event.get("text" if kinds[i] == "heard" else "heard", ""))
-                if self.config.logging.transcripts:
-                    visit.transcript.append(text)
-                if text or kinds[i] == "heard":
-                    channel.show_heard(text)
-            elif kinds[i] == "say":
-                if i == instruction_at:
-                    channel.say_emergency(str(event["text"]))
-                else:
-                    channel.say(str(event["text"]))
-        if not adjusted:
-            self._adjust(channel, turn)
+        """Show and speak one turn as every voice mode does (the staff alert starts before the instruction)."""
+        present(turn, channel, lambda event: self._on_event(event, visit))
 
-    @staticmethod
-    def _adjust(channel: Channel, turn: Turn) -> bool:
-        for command in turn.voice:
-            channel.adjust(command)
-        return True
+    def _on_event(self, event: dict, visit: _Visit) -> None:
+        """Each event just before it is acted on: an emergency starts the staff alert; the transcript (opt-in)."""
+        kind = event.get("event")
+        if kind == "emergency":
+            visit.emergency = True
+            self._raise_alert(str(event.get("reason", "")))
+        if kind in ("heard", "emergency") and self.config.logging.transcripts:
+            visit.transcript.append(str(event.get("text" if kind == "heard" else "heard", "")))
 
     def _raise_alert(self, reason: str) -> None:
         """Start the staff alert; whatever goes wrong here must not delay the spoken instruction."""

@@ -1,4 +1,4 @@
-"""The real kiosk channel (VoiceChannel) on stand-in devices, and the terminal keyboard reader."""
+"""The voice channel of every voice mode (modes/voice.py) on stand-in devices, the kiosk over it, and the\nterminal keyboard reader (modes/keys.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -6,19 +6,20 @@ import io
 import os
 import queue
 import time
-from dataclasses import dataclass
 
 import pytest
 
-from kiosk_fakes import FakeClock
+from tests.modes.kiosk.kiosk_fakes import FakeClock
 from voice_triage.audio.sinks import Pcm, RecordingSink
 from voice_triage.errors import AudioDeviceError, SpeechOutputError
-from voice_triage.modes.kiosk.channel import HeardKind, Listening
+from voice_triage.modes.conversation import HeardKind
+from voice_triage.modes.keys import NoKeys, TerminalKeys, open_keys
 from voice_triage.modes.kiosk.config import KioskConfig
-from voice_triage.modes.kiosk.keys import NoKeys, TerminalKeys, open_keys
 from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
-from voice_triage.modes.kiosk.voice import CLEAR_SCREEN, VoiceChannel, adapt_listen
+from voice_triage.modes.voice import CLEAR_SCREEN, VoiceChannel
 from voice_triage.content.loader import load_content
+from voice_triage.recognition.base import Recognition
+from voice_triage.recognition.plan import ListeningPlan
 from voice_triage.speech.captions import Captions
 from voice_triage.speech.output import SpeechOutput
 from voice_triage.speech.settings import VoiceSettings
@@ -29,23 +30,31 @@ def content():
     return load_content()
 
 
-@dataclass
-class Recognition:
-    """What voice_triage.recognition returns, as far as the channel reads it."""
+class FakeListener:
+    """Stands in for recognition.listener.Listener: each chunk of the source is a partial hypothesis, the last
+    the final text ("???": not understood); records the plans."""
 
-    text: str
-    confidence: float = 0.9
-    understood: bool = True
+    def __init__(self):
+        self.plans = []
+        self.closed = False
 
+    def listen(self, source, plan):
+        self.plans.append(plan)
+        last = None
+        for chunk in source.chunks():
+            if isinstance(chunk, Exception):
+                raise chunk
+            if plan.stop_on_partial(chunk):
+                return Recognition(chunk, 0.0, False, "fake", heard=chunk, partial=True)
+            last = chunk
+        if last is None:
+            return None
+        if last == "???":
+            return Recognition.not_understood("fake", heard="mumble")
+        return Recognition(last, 0.9, True, "fake", heard=last)
 
-class FakeRecognizer:
-    def __init__(self, missing=()):
-        self.grammars = []
-        self.missing = list(missing)
-
-    def set_grammar(self, phrases):
-        self.grammars.append(list(phrases))
-        return self.missing
+    def close(self):
+        self.closed = True
 
 
 class Synth:
@@ -88,7 +97,7 @@ class FakeKeys:
 
 
 class Microphone:
-    """A "source" whose chunks are partial hypotheses; `during` runs before each chunk (a key press, a fault)."""
+    """A "source" whose chunks are partial hypotheses; a key may be pressed after the first one."""
 
     def __init__(self, answers, keys=None):
         self.answers = list(answers)
@@ -96,7 +105,7 @@ class Microphone:
         self.keys = keys
 
     @contextlib.contextmanager
-    def factory(self, listen_event):
+    def factory(self, plan):
         self.opened += 1
         answer = self.answers.pop(0) if self.answers else None
         if isinstance(answer, Exception):
@@ -109,7 +118,7 @@ class Chunks:
         self.answer = answer
         self.keys = keys
 
-    def __iter__(self):
+    def chunks(self):
         if self.answer is None:
             return
         partials, final, press = (self.answer if isinstance(self.answer, tuple) else ((), self.answer, None))
@@ -119,40 +128,26 @@ class Chunks:
             yield partial
 
 
-def fake_listen(source, recognizer, *, on_partial, timeout):
-    """endpoint.listen's shape: partials go to on_partial; the last chunk is the final text."""
-    last = None
-    for chunk in source:
-        if isinstance(chunk, Exception):
-            raise chunk
-        on_partial(chunk)
-        last = chunk
-    if last is None:
-        return None
-    if last == "???":
-        return Recognition("mumble", 0.1, understood=False)
-    return Recognition(last)
-
-
 def voice_channel(answers, *, synth=None, keys=None, out=None):
     keys = keys or FakeKeys()
     mic = Microphone(answers, keys)
     captions = Captions(out or io.StringIO(), "plain")
     speech = SpeechOutput(synth or Synth(), RecordingSink(), captions, VoiceSettings())
-    return VoiceChannel(speech, FakeRecognizer(), mic.factory, fake_listen, keys=keys), mic, keys
+    return VoiceChannel(speech, FakeListener(), mic.factory, keys=keys), mic, keys
 
 
-def listening(question="consent", grammar=("yes", "no"), check=lambda text: None):
-    return Listening(question, lambda: grammar, 8.0, check)
+def listening(question="consent", grammar=("yes", "no"), check=lambda text: False):
+    return ListeningPlan(question, grammar, stop_on_partial=check, timeout_s=8.0)
 
 
 def test_speech_silence_and_not_understood():
     channel, mic, _ = voice_channel(["yes", None, "???"])
     heard = channel.listen(listening())
-    assert (heard.kind, heard.text, heard.confidence) == (HeardKind.SPEECH, "yes", 0.9)
+    assert (heard.kind, heard.text, heard.recognition.confidence) == (HeardKind.SPEECH, "yes", 0.9)
     assert channel.listen(listening()).kind is HeardKind.SILENCE
-    assert channel.listen(listening()).kind is HeardKind.NOT_UNDERSTOOD
-    assert channel.recognizer.grammars == [["yes", "no"]]  # set once while it does not change
+    mumbled = channel.listen(listening())
+    assert mumbled.kind is HeardKind.SPEECH and not mumbled.recognition.understood and mumbled.text == "mumble"
+    assert [p.phrases for p in channel.listener.plans] == [("yes", "no")] * 3
 
 
 def test_an_emergency_in_a_partial_stops_listening_at_once(content):
@@ -160,8 +155,8 @@ def test_an_emergency_in_a_partial_stops_listening_at_once(content):
 
     session = Session(content)
     channel, _, _ = voice_channel([(["my leg", "my chest hurts"], "my chest hurts and my leg", None)])
-    heard = channel.listen(listening(check=session.emergency_in))
-    assert heard.partial and heard.text == "my chest hurts"
+    heard = channel.listen(listening(check=lambda text: session.emergency_in(text) is not None))
+    assert heard.recognition.partial and heard.text == "my chest hurts"
 
 
 def test_a_key_pressed_while_listening_ends_the_listen():
@@ -243,17 +238,6 @@ def test_the_microphone_vanishing_through_the_voice_channel_is_reopened(content)
                                         KioskConfig().texts.goodbye]
     assert first._closed and report.device_losses == 1
     assert [r.ending for r in records] == ["device", "completed"]
-
-
-def test_adapt_listen_passes_the_timeout_under_the_name_listen_takes():
-    calls = []
-
-    def listen(source, recognizer, *, on_partial=None, timeout_s=8.0, trailing_silence_ms=600, max_seconds=20):
-        calls.append((timeout_s, trailing_silence_ms))
-        return None
-
-    adapt_listen(listen, 450)("src", "rec", on_partial=lambda t: None, timeout=3.5)
-    assert calls == [(3.5, 450)]
 
 
 # ------------------------------------------------------------------ the terminal keyboard

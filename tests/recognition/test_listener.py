@@ -1,0 +1,131 @@
+"""The one listener on real speech: the question's plan, the emergency cross-check, the open question."""
+from __future__ import annotations
+
+import pytest
+import speechgen
+from speechgen import Clip
+
+from voice_triage.audio.sources import WavFileSource
+from voice_triage.content.loader import load_content
+from voice_triage.dialogue.session import Session
+from voice_triage.modes.conversation import Heard, plan_for, reply, session_policy
+from voice_triage.recognition.base import EngineDefaults, Recognition
+from voice_triage.recognition.listener import Listener, build_listener
+from voice_triage.recognition.plan import ListeningPlan
+
+pytestmark = [pytest.mark.speech, pytest.mark.usefixtures("need_tools")]
+C = load_content()
+
+
+@pytest.fixture(scope="module")
+def ears():
+    from voice_triage.recognition.config import RecognizerConfig
+
+    return build_listener(RecognizerConfig(asr="pocketsphinx"))
+
+
+def at(question: str, listener: Listener) -> Session:
+    s = Session(C, policy=session_policy(listener.thresholds))
+    s.start()
+    s.hear("yes")
+    if question != "open":
+        s.hear("it hurts when I walk")
+    assert s.question == question
+    return s
+
+
+def turn(ears, session, clip, speech_dir):
+    path = speechgen.synthesize_all([clip], speech_dir)[clip]
+    result = ears.listen(WavFileSource(path), plan_for(session))
+    return reply(session, Heard.from_recognition(result), ears.thresholds)
+
+
+@pytest.mark.parametrize("voice", ["flite:rms", "flite:slt"])
+def test_chatter_that_the_grammar_turns_into_chest_pain_raises_no_alarm(ears, speech_dir, voice):
+    """Regression: "I had toast for breakfast" came out of the grammar as "i have chest pain" (verification 0.2-0.4)."""
+    t = turn(ears, at("chest_pain", ears), Clip("I had toast for breakfast", voice), speech_dir)
+    assert t.emergency is None, t.events
+
+
+@pytest.mark.parametrize("text, voice", [("I can't breathe", "flite:rms"), ("I have chest pain", "flite:awb"),
+                                         ("wait, my chest feels tight", "flite:slt"),
+                                         ("hold on, I can't breathe", "flite:rms")])
+def test_a_clear_emergency_at_a_yes_no_question_raises_the_alarm_at_once(ears, speech_dir, text, voice):
+    t = turn(ears, at("chest_pain", ears), Clip(text, voice), speech_dir)
+    assert t.emergency is not None, t.events
+
+
+def test_an_emergency_at_the_open_question_raises_the_alarm(ears, speech_dir):
+    t = turn(ears, at("open", ears), Clip("I have chest pain", "flite:rms"), speech_dir)
+    assert t.emergency is not None, t.events
+
+
+def test_free_text_reaches_the_session_as_a_field_not_a_string_to_parse():
+    """Issue 11: what free decoding heard travelled as "[unk] (free text)" and was parsed back by a regex."""
+    from voice_triage.recognition.config import THRESHOLDS
+
+    thresholds = THRESHOLDS["pocketsphinx"]
+    s = Session()
+    s.start()
+    s.hear("yes")
+    s.hear("my calf hurts when I walk")
+    assert s.question == "chest_pain"
+    turn = reply(s, Heard.from_recognition(Recognition.not_understood("pocketsphinx", heard="nope", free_text="nope")),
+                 thresholds)
+    heard = turn.events[0]
+    assert heard["intent"] == "no" and heard["confidence"] == thresholds.free_text_confidence
+    turn = reply(s, Heard.from_recognition(Recognition.not_understood("pocketsphinx", heard="milking",
+                                                                      free_text="milking")), thresholds)
+    assert turn.events[0]["intent"] == "not_understood"
+
+
+class CountingRecognizer(EngineDefaults):
+    """Counts the grammars it is given; hears nothing."""
+
+    engine = "counting"
+
+    def __init__(self):
+        self.grammars = []
+
+    def set_grammar(self, phrases, *, leads=(), thorough=False, within=False):
+        self.grammars.append((phrases, leads, thorough))
+        return []
+
+    def missing_words(self):
+        return []
+
+    def recognize(self, chunks, on_partial=None, finish=None):
+        return Recognition.not_understood(self.engine)
+
+
+class Quiet:
+    def chunks(self):
+        yield b"\x00\x00" * 16000
+
+
+def test_an_unchanged_plan_does_not_send_the_grammar_again():
+    rec = CountingRecognizer()
+    listener = Listener(rec)
+    plan = ListeningPlan("chest_pain", ("yes", "no"), leads=("wait",))
+    for _ in range(3):
+        assert listener.listen(Quiet(), plan) is None
+    listener.listen(Quiet(), ListeningPlan("open", None))
+    assert rec.grammars == [(["yes", "no"], ("wait",), False), (None, (), False)]
+
+
+def test_a_doubtful_emergency_is_asked_back_not_raised():
+    """The listener's cross-check marks an emergency phrase that free decoding does not support `doubtful`;
+    the session asks it back instead of raising the alarm (no threshold travels down to rewrite a confidence)."""
+    s = Session(C, policy=session_policy(build_thresholds()))
+    s.start()
+    s.hear("yes")
+    s.hear("it hurts when I walk")
+    doubted = Recognition("i have chest pain", 0.4, True, "pocketsphinx", heard="i have chest pain", doubtful=True)
+    t = reply(s, Heard.from_recognition(doubted))
+    assert t.emergency is None and t.listen["question"] == "confirm"
+
+
+def build_thresholds():
+    from voice_triage.recognition.config import RecognizerConfig
+
+    return RecognizerConfig().thresholds("pocketsphinx")

@@ -1,0 +1,108 @@
+"""Recognition's configuration: which engine, every threshold of each engine in one table, endpointing.
+
+Frozen and built once (voice_triage.cli parses the command line and the kiosk's TOML into it); nothing
+in recognition/ keeps a threshold of its own.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+ASR_CHOICES = ("auto", "vosk", "pocketsphinx")
+"""--asr: Vosk when an English Vosk model is found (auto), or the one named."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """One engine's thresholds (0..1). Each says where it was measured."""
+
+    snap_cutoff: float
+    """Least word similarity between what was decoded and a grammar phrase for the phrase to be taken."""
+    confirm_below: float | None
+    """Answers heard less sure than this are asked back by the dialogue ("did I hear you right?");
+    None: the engine's confidence is not comparable, nothing is asked back for it."""
+    emergency_sure: float = 0.5
+    """A grammar's emergency phrase heard at least this sure raises the alarm without the support of free
+    decoding (measured: "I had toast for breakfast" came out of the grammar as "i have chest pain" with a
+    verification score of 0.2-0.4)."""
+    free_text_confidence: float = 0.2
+    """An answer found only by free decoding ("yeah" for a grammar's "yes") is taken this sure: below
+    `confirm_below`, so it is confirmed."""
+    verify_cutoff: float = 0.35
+    """PocketSphinx: least phone similarity between the grammar's result and free decoding of the same
+    audio for the result to stand."""
+    confirm_floor: float | None = 0.2
+    """PocketSphinx: between this and `verify_cutoff` a phrase comes back with its low confidence (to be
+    confirmed) instead of not understood; None rejects everything below the cut-off."""
+    early_stop_sure: float = 0.5
+    """PocketSphinx: a partial result stops decoding (an emergency said mid-sentence) only with at least
+    this verification score; chatter like "i had toast for breakfast" can look like "i have chest pain"
+    half way through."""
+    min_confidence: float = 0.55
+    """Vosk: results whose least word confidence is below this are not understood."""
+
+
+THRESHOLDS: dict[str, Thresholds] = {
+    "pocketsphinx": Thresholds(snap_cutoff=0.6, confirm_below=0.35),
+    "vosk": Thresholds(snap_cutoff=0.75, confirm_below=None),
+}
+"""Per engine. PocketSphinx's confidence is its verification score against free decoding: 0.35 is the
+verification cut-off, so answers between the floor (0.2) and it are confirmed. Vosk's word confidences
+were not measured against real speech here (no English model can be installed), so nothing is asked back
+for them unless --confirm-below says so."""
+
+
+@dataclass(frozen=True)
+class RecognizerConfig:
+    """Which recognizer, which model, and its thresholds."""
+
+    asr: str = "auto"
+    """auto, vosk or pocketsphinx (ASR_CHOICES)."""
+    vosk_model: str | None = None
+    """A Vosk model folder; None: look in the usual places."""
+    confirm_below: float | None = None
+    """Overrides the engine's `Thresholds.confirm_below` when given (--confirm-below)."""
+    table: dict[str, Thresholds] = field(default_factory=lambda: dict(THRESHOLDS), compare=False)
+    """Thresholds per engine."""
+
+    def thresholds(self, engine: str) -> Thresholds:
+        """The thresholds of `engine`, with the configured confirm_below applied."""
+        base = self.table.get(engine) or Thresholds(snap_cutoff=0.75, confirm_below=None)
+        if self.confirm_below is None:
+            return base
+        return dataclasses.replace(base, confirm_below=self.confirm_below)
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """How one answer is cut out of the audio."""
+
+    trailing_silence_ms: int = 600
+    """Silence after speech that ends the answer (--trailing-silence-ms; the kiosk's trailing_silence_ms)."""
+    timeout_s: float = 8.0
+    """No speech within this much audio: the person said nothing (a "silence" outcome; --listen-timeout)."""
+    complete_silence_ms: int = 300
+    """Shorter silence that ends the answer when the recognizer already holds a whole phrase of the
+    question's grammar ("no", "yes it does"): a short answer is not kept waiting for the full
+    trailing silence, while a sentence that stops mid-phrase still gets it."""
+    settle_ms: int | None = 100
+    """Decoding ahead: a pause this long has the recognizer decode the answer so far to the end while the
+    endpointer waits out the rest of the silence (a recognizer with `pause`); the work is dropped if speech
+    goes on. None: off. Measured on virtual devices: replies p50 398 ms and p95 748 ms with it, p50 564 ms
+    and p95 1168 ms without. Simulated patients at 10 dB SNR, 16 sessions per seed, with and without it:
+    seeds 1, 2 and 3 gave the same (16, 14, 14 right); seed 7 gave 13-15 with it (7 runs) and 16 without
+    (2 runs). Per-answer accuracy (192 answers at 10 dB) was 67-68% either way."""
+    max_utterance_s: float = 12.0
+    """Speech longer than this is cut here and recognized as it is."""
+    frame_ms: int = 30
+    """Analysis frame length."""
+    preroll_ms: int = 300
+    """Audio kept from before the detected start, so the first consonant is not clipped."""
+    min_speech_ms: int = 90
+    """Loud audio must last this long to count as the start of speech (clicks do not)."""
+    margin_db: float = 5.0
+    """How much louder than the noise floor a speech frame is."""
+    floor_window_s: float = 2.0
+    """Window of the minimum-statistics noise floor."""
+    min_level_dbfs: float = -55.0
+    """Frames quieter than this are never speech, whatever the floor."""

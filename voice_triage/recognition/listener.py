@@ -1,0 +1,153 @@
+"""The one listener: endpointing, partial results, decoding ahead and the emergency re-checks.
+
+Every voice mode hears through a `Listener` with a `ListeningPlan` made from the dialogue's `listen`
+event (voice_triage.modes.conversation.plan_for): the phrases of the question (or free speech at the
+open question), the emergency checks, and how long to wait. It returns one `Recognition` (or None for
+silence). Nothing here knows the dialogue: the plan carries the checks as plain functions.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from voice_triage.audio.sources import AudioSource
+from voice_triage.recognition.base import Recognition, Recognizer
+from voice_triage.recognition.config import EndpointConfig, RecognizerConfig, Thresholds
+from voice_triage.recognition.endpoint import Utterance, segment
+from voice_triage.recognition.plan import ListeningPlan
+
+log = logging.getLogger(__name__)
+
+
+class Listener:
+    """A recognizer kept for a whole session (or a kiosk's life), with its endpointing and thresholds."""
+
+    def __init__(self, recognizer: Recognizer, endpoint: EndpointConfig = EndpointConfig(),
+                 thresholds: Thresholds | None = None, why: str = ""):
+        self.recognizer = recognizer
+        self.endpoint = endpoint
+        self.thresholds = thresholds or RecognizerConfig().thresholds(recognizer.engine)
+        self.why = why
+        """Which engine was chosen and why, said once."""
+        self._grammar: tuple | None = None
+        self.info = Utterance()
+        """Where the last answer was found (endpointing's bookkeeping)."""
+
+    @property
+    def engine(self) -> str:
+        return self.recognizer.engine
+
+    def close(self) -> None:
+        self.recognizer.close()
+
+    # ------------------------------------------------------------------ grammar
+
+    def _set(self, phrases: tuple[str, ...] | None, leads: tuple[str, ...] = (), thorough: bool = False) -> None:
+        key = (phrases, leads, thorough)
+        if key == self._grammar:
+            return
+        missing = self.recognizer.set_grammar(None if phrases is None else list(phrases), leads=leads,
+                                              thorough=thorough, within=thorough)
+        if missing:
+            log.warning("words not in the %s model, left out of the grammar: %s", self.engine,
+                        ", ".join(sorted(missing)[:20]))
+        self._grammar = key
+
+    # ------------------------------------------------------------------ listening
+
+    def listen(self, source: AudioSource, plan: ListeningPlan) -> Recognition | None:
+        """Hear one answer from `source` as `plan` says: None when nobody spoke before the timeout.
+
+        A partial result that `plan.stop_on_partial` accepts stops listening at once (the result is then
+        `partial`, with the partial hypothesis in `heard`)."""
+        self._set(plan.phrases, plan.leads)
+        config = self.endpoint if plan.timeout_s is None else dataclasses.replace(self.endpoint,
+                                                                                  timeout_s=plan.timeout_s)
+        self.info = Utterance()
+        free = plan.phrases is None
+        audio = segment(source.chunks(), config, self.info,
+                        complete=(lambda: False) if free else self.recognizer.phrase_complete,
+                        pause=self.recognizer.pause if config.settle_ms is not None else None)
+        if audio is None:
+            return None
+        stop = plan.stop_on_partial
+
+        def on_partial(text: str) -> bool:
+            return bool(text) and stop(text)
+
+        recognizer = self.recognizer
+        if recognizer.settles:
+            # the checks run as the recognizer's last step, so they too can run during the closing pause
+            result = recognizer.recognize(audio, on_partial=on_partial, finish=lambda whole: self._finish(whole, plan))
+        else:
+            kept: list[bytes] = []
+
+            def tee():
+                for chunk in audio:
+                    kept.append(chunk)
+                    yield chunk
+
+            result = recognizer.recognize(tee(), on_partial=on_partial)
+            if not result.partial and kept:
+                result = self._checked(result, b"".join(kept), plan)
+        if result.partial:
+            self.info.ended_by = "recognizer"
+        return result
+
+    def _finish(self, audio: bytes, plan: ListeningPlan) -> Recognition:
+        """The final result of a whole answer (PocketSphinx: the last step of `recognize`, maybe at a pause)."""
+        if not plan.recheck:
+            return self._cross_checked(self.recognizer.recognize_whole(audio), plan)
+        # Free speech: free decoding of the answer starts in the background, the emergency grammar decodes
+        # here meanwhile, and the free text is there (decoded once) when both are needed.
+        self.recognizer.prefetch_free(audio)
+        second = self._emergency_recheck(audio, plan)
+        first = self.recognizer.recognize_whole(audio)
+        return self._checked(first, audio, plan, second)
+
+    def _checked(self, first: Recognition, audio: bytes, plan: ListeningPlan,
+                 second: Recognition | None = None) -> Recognition:
+        """`first` (what the recognizer made of `audio`) after the emergency checks of the plan;
+        `second` is the emergency grammar's result when it is known already."""
+        if not plan.recheck:
+            return self._cross_checked(first, plan)
+        sure = self.thresholds.confirm_below or 0.0
+        alarmed = first.understood and plan.is_emergency(first.text)
+        second = second if second is not None else self._emergency_recheck(audio, plan)
+        if second.understood and second.confidence >= sure and plan.is_emergency(second.text):
+            return second
+        if alarmed and second.understood and second.confidence >= sure and plan.names_emergency(second.text):
+            # free decoding heard an emergency ("my breathing is signed") where the emergency grammar clearly
+            # heard a denial ("my breathing is fine"): ask back rather than raise the alarm or drop it
+            return dataclasses.replace(first, doubtful=True)
+        return first
+
+    def _emergency_recheck(self, audio: bytes, plan: ListeningPlan) -> Recognition:
+        """The same answer decoded once more with the emergency phrases' grammar (free speech only)."""
+        self._set(plan.recheck, thorough=True)
+        try:
+            return self._cross_checked(self.recognizer.recognize_whole(audio), plan)
+        finally:
+            self._set(plan.phrases, plan.leads)
+
+    def _cross_checked(self, result: Recognition, plan: ListeningPlan) -> Recognition:
+        """An emergency phrase from a grammar raises the alarm at once only when it is heard clearly
+        (`Thresholds.emergency_sure`) or free decoding of the same audio also hears chest or breathing
+        words; otherwise it is `doubtful`, and the dialogue asks "did you say ...?"."""
+        second = result.second_opinion
+        if (second is None or not result.understood or result.partial or self.thresholds.confirm_below is None
+                or result.confidence >= self.thresholds.emergency_sure or not plan.is_emergency(result.text)
+                or plan.names_emergency(second)):
+            return result
+        return dataclasses.replace(result, doubtful=True)
+
+
+def build_listener(config: RecognizerConfig | None = None, endpoint: EndpointConfig | None = None) -> Listener:
+    """The recognizer `config` asks for (see `build_recognizer`) with its thresholds and `endpoint`.
+
+    Raises ModelError for a missing or broken model."""
+    from voice_triage.recognition.discovery import build_recognizer
+
+    config = config or RecognizerConfig()
+    recognizer, why = build_recognizer(config)
+    return Listener(recognizer, endpoint or EndpointConfig(), config.thresholds(recognizer.engine), why)
