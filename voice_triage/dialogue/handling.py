@@ -1,0 +1,242 @@
+"""How the session handles one understood input: answers, confirmations, ask-backs, commands, failures.
+
+Part of the Session (dialogue/session.py), which mixes it in: it reads and writes the session's state
+(answers, question, confirming, pending, ...) and emits through the session's current Turn.
+"""
+from __future__ import annotations
+
+from voice_triage.speech.settings import VoiceCommand
+from voice_triage.understanding.interpret import FREE, Meaning
+
+VOICE_COMMANDS = frozenset(command.value for command in VoiceCommand)
+"""The commands that change the voice (speech.settings.VoiceCommand): slower, faster, louder, quieter."""
+KEEPS_ASKING = frozenset({"repeat", "help", "why", "wait"} | VOICE_COMMANDS)
+"""Commands that only ask to hear the question again (or wait): they keep an ask-back open."""
+
+
+class Handling:
+    """Answers, confirmations, ask-backs, commands and failures (mixed into Session)."""
+
+
+    @property
+    def _about(self) -> str | None:
+        """The feature a confirm question asks about, when what is confirmed is a "yes" to it (so
+        that "no, but it is a bit swollen" is read for that feature)."""
+        if self.question == "confirm" and self.confirming and self.confirming[1] == "yes":
+            return self.confirming[0]
+        return None
+
+
+    def _keeps_asking(self, meaning: Meaning) -> bool:
+        """Commands that only ask to hear the question again (or wait) keep an ask-back open."""
+        return meaning.intent in KEEPS_ASKING
+
+
+    def _handle(self, meaning: Meaning, text: str, confidence: float | None) -> None:
+        intent = meaning.intent
+        if meaning.is_command:
+            self._command(intent)
+            return
+        if self.confirming:
+            self._confirmed(meaning)
+            return
+        if self.state == "consent":
+            if intent == "yes":
+                self.begin()  # entering "open" asks it
+            elif intent == "no" and not self._doubtful(confidence):
+                self._say("consent_declined")
+                self._finish_incomplete()
+            else:
+                self.consent_doubted = self.consent_doubted or intent == "no"
+                self._failed()
+            return
+        if self.state in ("open", "closing"):
+            self._learn(meaning.features)
+            if intent in ("yes", "no", "unsure", FREE):
+                if meaning.features:
+                    self._say("acknowledge_free_speech")
+                if self.state == "open":
+                    self.describe()
+                self._next()
+            else:
+                self._failed()
+            return
+        # a yes/no question about a feature
+        if intent in ("yes", "no", "unsure"):
+            if self._doubtful(confidence) or (intent == "no" and self.question in self.content.emergency.targets
+                                              and self._doubtful(confidence, self.policy.emergency_no_sure)):
+                self._learn(meaning.features, skip=self.question)
+                self._confirm(self.question, intent, "heard")
+                self._ask("confirm")
+                return
+            self._learn(meaning.features, skip=self.question)
+            self._answer(self.question, intent)
+            return
+        if intent == FREE and meaning.features:
+            self._learn(meaning.features)
+            self.failures += 1
+            if self.failures >= self.policy.max_failures:
+                self._end_early("too_many_failures")
+                return
+            self._say("acknowledge_free_speech")
+            self._next() if self.pending else self._ask(self.question)
+            return
+        self._failed()
+
+
+    def _doubtful(self, confidence: float | None, below: float | None = None) -> bool:
+        """Heard with less confidence than `below` (default: the session's confirm_below)?"""
+        confirm_below = self.policy.confirm_below
+        if confirm_below is None or confidence is None:
+            return False
+        return confidence < (confirm_below if below is None else max(below, confirm_below))
+
+
+    def _confirm(self, feature: str, value: str, origin: str) -> None:
+        self.confirming, self.confirm_origin, self.confirm_return = (feature, value), origin, self.question
+
+
+    def _ask_back(self, meaning: Meaning) -> None:
+        """An emergency mention that may not be the person's own or current ("my wife has chest
+        pain"): asked back once per reason and session, even after a no to its own question (the
+        person may have meant someone else's then, or it may have started since)."""
+        reason = meaning.reason or "chest_pain"
+        self._learn(meaning.features, skip=self.question)
+        if reason in self.asked_back:
+            if self.state in ("open", "closing") or self.confirming:
+                self._next_after_open()
+            else:
+                self._ask(self.question)
+            return
+        self.asked_back.add(reason)
+        self._confirm(reason, "yes", "askback")
+        self._ask("confirm")
+
+
+    def _asked_back(self, meaning: Meaning | None, text: str) -> None:
+        """The answer to "do you have chest pain yourself, right now?": anything but a clear no is an
+        emergency (an affirmed mention was already one before this is reached)."""
+        reason = self.confirming[0] if self.confirming else "chest_pain"
+        if meaning is not None and meaning.intent == "no":
+            self.confirming = None
+            self.answers[reason] = "no"
+            back = self.confirm_return
+            if back in self.content.features and back not in self.answers:
+                self._ask(back)
+            else:
+                self._next_after_open()
+            return
+        self._emergency(reason, text, meaning)
+
+
+    def _confirmed(self, meaning: Meaning) -> None:
+        feature, value = self.confirming or ("", "")
+        origin = self.confirm_origin
+        if meaning.intent == "yes":
+            self.confirming = None
+            self._answer(feature, value)
+        elif origin == "mention" and meaning.intent == "unsure":
+            # a red flag heard out of turn, and the person is not sure: unsure red flags stay urgent
+            self.confirming = None
+            self._record(feature, "unsure")
+            self._next()
+        elif meaning.intent in ("no", "unsure"):
+            self.confirming = None
+            if origin == "mention":
+                self._next()  # a red flag heard out of turn and not confirmed: the earlier answer stands
+            else:
+                self._ask(self.confirm_return or feature, simpler=True)
+        else:
+            self._failed()
+
+
+    def _command(self, command: str) -> None:
+        if command == "repeat":
+            self._ask(self.question)
+        elif command == "help":
+            self._emit_say(self._question_help())
+            self._say("help_answers")
+            self._ask(self.question)
+        elif command == "why":
+            self._emit_say(self._question_why())
+            self._ask(self.question)
+        elif command == "back":
+            self._back()
+        elif command == "start_over":
+            if self.state == "consent":
+                self._ask("consent")
+                return
+            self.answers.clear()
+            self.history.clear()
+            self.retried.clear()
+            self.pending.clear()
+            self.asked_back.clear()
+            self.asked_more = False
+            self.confirming = None
+            self._say("start_over")
+            self.restart()  # entering "open" asks it
+        elif command == "stop":
+            self._end_early("stopped")
+        elif command in VOICE_COMMANDS:
+            self._turn.voice.append(command)
+            self._say(f"voice_{command}")
+            self._ask(self.question)
+        elif command == "wait":
+            self._say("wait")
+            self._listen()
+        elif command == "skip":
+            if self.state == "open":
+                self.describe()
+                self._next()
+            elif self.state == "closing":
+                self._conclude()
+            elif self.state == "consent" or self.question in self.content.screening or self.question == "confirm":
+                self._failed()  # a safety question cannot be skipped: it is asked again
+            else:
+                self._answer(self.question, "unsure")
+
+
+    def _question_help(self) -> str:
+        q = self.content.questions[self.confirming[0] if self.confirming else self.question]
+        return q.help
+
+
+    def _question_why(self) -> str:
+        qid = self.confirming[0] if self.question == "confirm" and self.confirming else self.question
+        return self.content.questions[qid].why
+
+
+    def _back(self) -> None:
+        if self.confirming:
+            # "go back" at "did I hear you right?": back to the question it interrupted
+            back, self.confirming = self.confirm_return, None
+            self._say("back")
+            if back in self.content.features and back not in self.answers:
+                self._ask(back)
+            else:
+                self._next_after_open()
+            return
+        if not self.history:
+            self._say("back_at_start")
+            self._ask(self.question)
+            return
+        snap = self.history.pop()
+        self.answers = dict(snap.answers)
+        self.retried = set(snap.retried)
+        self.machine.set_state(snap.state)
+        self._say("back")
+        self._ask(snap.question)
+
+
+    def _failed(self, spoken: bool = True) -> None:
+        self.failures += 1
+        self.consent_unclear += spoken and self.state == "consent"
+        if self.state == "consent" and self.consent_unclear >= self.policy.consent_tries and not self.consent_doubted:
+            self._say("consent_assumed")
+            self.begin()
+            return
+        if self.failures >= self.policy.max_failures:
+            self._end_early("too_many_failures")
+            return
+        self._say("not_understood_open" if self.question in ("open", "more") else "not_understood")
+        self._ask(self.question, simpler=True)
