@@ -30,7 +30,9 @@ def installed(tmp_path_factory):
 
 def test_the_wheel_carries_every_content_file(installed):
     _, names = installed
-    for file in FILES.values():
+    from voice_triage.modes.demo import DEMO_FILE
+
+    for file in (*FILES.values(), DEMO_FILE):
         assert f"voice_triage/content/{file}" in names, file
 
 

@@ -116,7 +116,7 @@ class Listener:
         second = second if second is not None else self._emergency_recheck(audio, plan)
         if second.understood and second.confidence >= sure and plan.is_emergency(second.text):
             return second
-        if alarmed and second.understood and second.confidence >= sure and plan.names_emergency(second.text):
+        if alarmed and sure and second.understood and second.confidence >= sure and plan.names_emergency(second.text):
             # free decoding heard an emergency ("my breathing is signed") where the emergency grammar clearly
             # heard a denial ("my breathing is fine"): ask back rather than raise the alarm or drop it
             return dataclasses.replace(first, doubtful=True)
@@ -135,7 +135,7 @@ class Listener:
         (`Thresholds.emergency_sure`) or free decoding of the same audio also hears chest or breathing
         words; otherwise it is `doubtful`, and the dialogue asks "did you say ...?"."""
         second = result.second_opinion
-        if (second is None or not result.understood or result.partial or self.thresholds.confirm_below is None
+        if (second is None or not result.understood or result.partial or not self.thresholds.confirm_below
                 or result.confidence >= self.thresholds.emergency_sure or not plan.is_emergency(result.text)
                 or plan.names_emergency(second)):
             return result

@@ -1,0 +1,119 @@
+"""The one conversation loop (modes/conversation.py): the plan for each question, the reply to what was heard,
+and the order a turn is shown and spoken in. Every voice mode runs through these."""
+from __future__ import annotations
+
+import pytest
+
+from voice_triage.content.loader import load_content
+from voice_triage.dialogue.session import Session
+from voice_triage.modes.conversation import (ConversationOptions, Heard, HeardKind, converse, plan_for, present,
+                                             reply)
+from voice_triage.recognition.base import Recognition
+
+C = load_content()
+
+
+def at(question: str) -> Session:
+    s = Session(C)
+    s.start()
+    if question != "consent":
+        s.hear("yes")
+    if question not in ("consent", "open"):
+        s.hear("it hurts when I walk")
+    assert s.question == question
+    return s
+
+
+def speech(text: str, **kw) -> Heard:
+    return Heard(HeardKind.SPEECH, Recognition(text, kw.pop("confidence", 0.9), True, "test", heard=text, **kw))
+
+
+def test_the_open_question_is_free_speech_with_the_emergency_phrases_decoded_again():
+    plan = plan_for(at("open"))
+    assert plan.phrases is None and plan.leads == ()
+    assert set(C.emergency.phrases) == set(plan.recheck)
+    assert plan.is_emergency("i can't breathe") and not plan.is_emergency("my calf hurts")
+    assert plan.names_emergency("my breathing is fine")
+
+
+def test_a_yes_no_question_listens_for_its_phrases_and_the_lead_ins():
+    plan = plan_for(at("chest_pain"), timeout_s=4.0)
+    assert "yes" in plan.phrases and "i can't breathe" in plan.phrases
+    assert plan.leads == C.listen_leads and plan.recheck == () and plan.timeout_s == 4.0
+    assert plan.stop_on_partial("i have chest pain") and not plan.stop_on_partial("no")
+
+
+def test_a_partial_result_that_stopped_listening_is_heard_as_the_emergency_it_holds():
+    s = at("chest_pain")
+    heard = Heard(HeardKind.SPEECH, Recognition.not_understood("test", heard="my chest [unk] hurts", partial=True))
+    turn = reply(s, heard)
+    assert turn.emergency is not None and turn.emergency["heard"] == "my chest hurts"
+
+
+def test_keys_mean_what_the_content_says_and_a_key_without_a_meaning_leaves_the_question():
+    s = at("consent")
+    assert reply(s, Heard(HeardKind.KEY, key="x"), keys=C.keys) is None
+    turn = reply(s, Heard(HeardKind.KEY, key="Y"), keys=C.keys)
+    assert turn.events[0]["intent"] == "yes" and s.question == "open"
+
+
+def test_not_understood_speech_reaches_the_session_without_the_unknown_marks():
+    s = at("open")
+    turn = reply(s, Heard(HeardKind.SPEECH, Recognition.not_understood("test", heard="[unk] calf [unk]")))
+    assert turn.events[0] == {"event": "heard", "text": "calf", "intent": "not_understood"}
+
+
+class Channel:
+    def __init__(self, script):
+        self.script = list(script)
+        self.log = []
+
+    def say(self, text):
+        self.log.append(("say", text))
+
+    def say_emergency(self, text):
+        self.log.append(("EMERGENCY", text))
+
+    def show_heard(self, text):
+        self.log.append(("heard", text))
+
+    def adjust(self, command):
+        self.log.append(("adjust", command))
+
+    def listen(self, plan):
+        self.log.append(("listen", plan.question))
+        return self.script.pop(0) if self.script else Heard(HeardKind.SILENCE)
+
+
+def test_an_emergency_turn_shows_what_was_heard_then_says_the_instruction_before_anything_else():
+    s = at("chest_pain")
+    channel = Channel([])
+    present(s.hear("my chest feels tight"), channel)
+    kinds = [kind for kind, _ in channel.log]
+    assert kinds[:2] == ["heard", "EMERGENCY"]
+    assert channel.log[1][1] == C.speech["emergency"]
+
+
+def test_a_voice_command_changes_the_voice_before_the_reply_is_spoken():
+    s = at("chest_pain")
+    channel = Channel([])
+    present(s.hear("slower please"), channel)
+    assert [kind for kind, _ in channel.log][:2] == ["adjust", "heard"]
+
+
+@pytest.mark.parametrize("limit", [3, 7])
+def test_the_loop_stops_a_session_that_never_ends_at_its_backstop(limit):
+    s = Session(C)
+    turn = s.start()
+    channel = Channel([speech("help")] * 50)
+    assert converse(s, turn, channel, ConversationOptions(max_listens=limit)) == "stopped"
+    assert [kind for kind, _ in channel.log].count("listen") == limit
+    assert s.ended and s.result["disposition"] == "incomplete"
+
+
+def test_let_go_ends_the_loop_as_idle():
+    s = Session(C)
+    turn = s.start()
+    channel = Channel([])
+    assert converse(s, turn, channel, let_go=lambda heard: heard.kind is HeardKind.SILENCE) == "idle"
+    assert not s.ended  # the caller says goodbye and stops it
