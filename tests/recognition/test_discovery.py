@@ -102,7 +102,7 @@ def test_asr_vosk_without_a_model_says_how_to_get_one(tmp_path, monkeypatch):
     with pytest.raises(ModelError, match="download-model"):
         build_recognizer(RecognizerConfig("vosk"), dirs=[tmp_path])
     with pytest.raises(ModelError, match="Unknown speech recognizer"):
-        build_recognizer(RecognizerConfig("whisper"))
+        build_recognizer(RecognizerConfig("nonsense-engine"))
 
 
 def test_importing_recognition_and_audio_imports_no_speech_library():
