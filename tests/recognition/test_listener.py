@@ -129,3 +129,50 @@ def build_thresholds():
     from voice_triage.recognition.config import RecognizerConfig
 
     return RecognizerConfig().thresholds("pocketsphinx")
+
+
+class TakesAnExpectedWord(EngineDefaults):
+    """A free decoder (like Whisper) that put an expected answer in place of what it wrote down."""
+
+    engine = "free"
+    restricts = False
+
+    def __init__(self, text: str, heard: str):
+        self.text, self.heard = text, heard
+
+    def set_grammar(self, phrases, *, leads=(), thorough=False, within=False):
+        return []
+
+    def missing_words(self):
+        return []
+
+    def recognize(self, chunks, on_partial=None, finish=None):
+        for _ in chunks:
+            pass
+        return Recognition(self.text, 0.4, True, self.engine, heard=self.heard, second_opinion=self.heard)
+
+
+class Tone:
+    """One second of a loud tone between quiet stretches: an utterance for the endpointer."""
+
+    def chunks(self):
+        import numpy as np
+
+        tone = (8000 * np.sin(np.arange(16000) * 2 * np.pi * 220 / 16000)).astype("<i2").tobytes()
+        quiet = b"\x00\x00" * 16000
+        for block in (quiet, tone, quiet, quiet):
+            for i in range(0, len(block), 960):
+                yield block[i:i + 960]
+
+
+def test_an_expected_answer_never_stands_in_for_an_emergency_word():
+    s = Session(C)
+    s.start()
+    s.hear("yes")
+    s.hear("it hurts when I walk")
+    plan = plan_for(s)
+    taken = Listener(TakesAnExpectedWord("yes", "yes.")).listen(Tone(), plan)
+    assert taken is not None and taken.text == "yes"
+    kept = Listener(TakesAnExpectedWord("no", "Chest pain.")).listen(Tone(), plan)
+    assert kept is not None and kept.text == "Chest pain."
+    assert reply(s, Heard.from_recognition(kept)).emergency is not None

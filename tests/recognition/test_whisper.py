@@ -82,3 +82,28 @@ def test_real_people_saying_an_answer_are_heard(whisper, word):
         said = (result.text if result is not None and result.understood else "").lower().strip(".!?, ")
         right += said == word
     assert right >= len(clips) - 1, word
+
+
+STOP_MISHEARD = ("sc2test_5170b77f_nohash_0.wav", "sc2test_5c8af87a_nohash_0.wav")
+"""Real people saying "stop" that free decoding writes as another word ("step", "Stomp.")."""
+
+
+def normalised(result) -> str:
+    return (result.text if result is not None and result.understood else "").lower().strip(".!?, ")
+
+
+def test_an_expected_one_word_answer_wins_over_a_near_miss_only_where_it_is_expected(whisper):
+    for name in STOP_MISHEARD:
+        samples = Samples(read_wav(SHARED / "eval" / "real" / "kws" / "stop" / name))
+        free = whisper.listen(samples, ListeningPlan("open", None))
+        assert normalised(free) not in ("", "stop"), free
+        result = heard(whisper, samples)
+        assert normalised(result) == "stop" and result.heard == free.text, (result, free)
+
+
+def test_real_words_that_are_no_answer_are_not_taken_as_one(whisper):
+    words = ("go", "up", "down", "bed", "cat", "happy", "off", "on", "left", "wow")
+    clips = [path for word in words for path in real_clips(word, 3)]
+    taken = [normalised(heard(whisper, Samples(read_wav(path)))) for path in clips]
+    assert len(clips) == 30
+    assert sum(t in ("yes", "no", "stop", "i'm not sure") for t in taken) <= 1, taken

@@ -1,4 +1,4 @@
-"""Finding a Vosk model and choosing the engine (`--asr auto|vosk|pocketsphinx`)."""
+"""Finding the models and choosing the engine (`--asr auto|vosk|whisper|pocketsphinx`)."""
 from __future__ import annotations
 
 import logging
@@ -12,8 +12,6 @@ from voice_triage.recognition.config import ASR_CHOICES, RecognizerConfig
 
 log = logging.getLogger(__name__)
 
-WHISPER_IN_AUTO = False
-"""Whether --asr auto tries Whisper before PocketSphinx (issue 12: once it meets its figures on real speech)."""
 ENV_VAR = "VOICE_TRIAGE_VOSK_MODEL"
 """Environment variable naming a Vosk model folder."""
 ENGLISH_MODEL = re.compile(r"^vosk-model-(small-)?en-")
@@ -99,8 +97,7 @@ def build_recognizer(config: RecognizerConfig = RecognizerConfig(),
                 raise
             log.warning("Skipping the Vosk model in %s: %s", path, exc)
             why = f"the Vosk model in {path} is unusable"
-    folder, whisper_why = (locate_whisper_model(config.whisper_model) if WHISPER_IN_AUTO or config.whisper_model
-                           else (None, "Whisper only with --asr whisper for now"))
+    folder, whisper_why = locate_whisper_model(config.whisper_model)
     if folder is not None:
         try:
             return _whisper(folder, config), f"whisper with {folder} ({whisper_why}; {why})"
@@ -140,14 +137,13 @@ def _whisper(folder: Path, config: RecognizerConfig) -> Recognizer:
 
 def likely_engine(config: RecognizerConfig = RecognizerConfig(), dirs: list[Path] | None = None) -> str:
     """The engine `build_recognizer(config)` will choose, found without loading anything (for the dialogue's
-    thresholds before the first audio arrives): Vosk when asked for or when a model folder is at hand."""
+    thresholds before the first audio arrives): Vosk when asked for or when a model folder is at hand, else
+    Whisper when its model is installed, else PocketSphinx."""
     if config.asr != "auto":
         return config.asr
     path, _ = locate_vosk_model(config.vosk_model, dirs)
     if path is not None and path.is_dir():
         return "vosk"
-    if not (WHISPER_IN_AUTO or config.whisper_model):
-        return "pocketsphinx"
     try:
         folder, _ = locate_whisper_model(config.whisper_model, verify=False)
     except ModelError:

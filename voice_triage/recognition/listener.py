@@ -11,7 +11,7 @@ import dataclasses
 import logging
 
 from voice_triage.audio.sources import AudioSource
-from voice_triage.recognition.base import Recognition, Recognizer
+from voice_triage.recognition.base import Recognition, Recognizer, normalise_phrase
 from voice_triage.recognition.config import EndpointConfig, RecognizerConfig, Thresholds
 from voice_triage.recognition.endpoint import Utterance, segment
 from voice_triage.recognition.plan import ListeningPlan
@@ -139,6 +139,11 @@ class Listener:
         """An emergency phrase from a grammar raises the alarm at once only when it is heard clearly
         (`Thresholds.emergency_sure`) or free decoding of the same audio also hears chest or breathing
         words; otherwise it is `doubtful`, and the dialogue asks "did you say ...?"."""
+        if (not self.recognizer.restricts and result.understood and result.heard
+                and normalise_phrase(result.heard) != normalise_phrase(result.text)
+                and plan.names_emergency(result.heard)):
+            # an expected answer taken in place of what free decoding wrote: never over an emergency word
+            return dataclasses.replace(result, text=result.heard)
         second = result.second_opinion
         if (second is None or not result.understood or result.partial or not self.thresholds.confirm_below
                 or result.confidence >= self.thresholds.emergency_sure or not plan.is_emergency(result.text)

@@ -43,6 +43,8 @@ PARTIAL_EVERY_S = 1.5
 that names an emergency raises the alarm before it ends)."""
 PARTIAL_AFTER_S = 1.2
 """No partial decoding before this much speech (short answers are decoded once, at the end)."""
+TOP_FIRST_WORDS = 20
+"""How many of the likeliest first tokens are searched for case forms of the transcript's own first word."""
 MIN_SPEECH_S = 0.2
 """Shorter audio is not decoded at all (Whisper invents words for clicks and breaths)."""
 
@@ -121,7 +123,15 @@ class WhisperRecognizer(EngineDefaults):
         self.load_seconds = time.perf_counter() - started
         self.model_path = folder
         self.thresholds = thresholds
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        self._tokenizer = Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual,
+                                    task="transcribe", language="en")
+        self._prompt = list(self._tokenizer.sot_sequence) + [self._tokenizer.no_timestamps]
+        self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]))
         self._phrases: tuple[str, ...] | None = None
+        self._first_words: dict[str, tuple[int, ...]] = {}
         self._live: _Utterance | None = None
 
     # ------------------------------------------------------------------ grammar
@@ -137,7 +147,25 @@ class WhisperRecognizer(EngineDefaults):
         yes/no right 115/120 instead of 105/120 but turned 3/120 words that are no answer into one ("cat" as
         "Correct.", "go" as "Definitely.") instead of 1/120."""
         self._phrases = None if phrases is None else tuple(phrases)
+        self._first_words = {} if phrases is None else self._one_token_words(phrases)
         return []
+
+    def _one_token_words(self, phrases: Sequence[str]) -> dict[str, tuple[int, ...]]:
+        """The question's one-word phrases that Whisper writes as one token, with the token of each case form
+        (" No", " no", " NO")."""
+        words: dict[str, tuple[int, ...]] = {}
+        for phrase in phrases:
+            word = normalise_phrase(phrase)
+            if not word or " " in word or word in words:
+                continue
+            ids = []
+            for form in (word, word.capitalize(), word.upper()):
+                encoded = self._tokenizer.encode(" " + form)
+                if len(encoded) == 1 and encoded[0] not in ids:
+                    ids.append(encoded[0])
+            if ids:
+                words[word] = tuple(ids)
+        return words
 
     # ------------------------------------------------------------------ decoding
 
@@ -192,21 +220,31 @@ class WhisperRecognizer(EngineDefaults):
         return self._decode(bytes(audio))
 
     def _decode(self, audio: bytes) -> Recognition:
+        """One utterance (at most 30 s: endpointing cuts answers far shorter) decoded greedily, as
+        faster-whisper's `transcribe` would without timestamps, but from one encoder pass that also gives the
+        first word's probabilities (for the question's one-word phrases)."""
         if len(audio) < MIN_SPEECH_S * SAMPLE_RATE * 2:
             return Recognition.not_understood(ENGINE)
         import numpy as np
+        from faster_whisper.audio import pad_or_trim
 
         samples = np.frombuffer(audio[: len(audio) - len(audio) % 2], dtype="<i2").astype(np.float32) / 32768.0
-        segments, _ = self._model.transcribe(
-            samples, language="en", beam_size=1, temperature=0.0, condition_on_previous_text=False,
-            without_timestamps=True, vad_filter=False)
-        parts = list(segments)
-        text = " ".join(" ".join(s.text.split()) for s in parts).strip()
-        if not parts or not text:
+        model = self._model
+        features = model.feature_extractor(samples[: 30 * SAMPLE_RATE])[..., :-1]
+        first_words = self._first_words
+        result = model.model.generate(
+            model.encode(pad_or_trim(features)), [self._prompt], beam_size=1, max_length=model.max_length,
+            return_scores=True, return_no_speech_prob=True, return_logits_vocab=bool(first_words),
+            suppress_blank=True, suppress_tokens=self._suppress)[0]
+        tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
+        text = " ".join(self._tokenizer.decode(tokens).split())
+        if not text:
             return Recognition.not_understood(ENGINE)
-        no_speech = max(s.no_speech_prob for s in parts)
-        logprob = sum(s.avg_logprob for s in parts) / len(parts)
-        ratio = max(s.compression_ratio for s in parts)
+        from faster_whisper.transcribe import get_compression_ratio
+
+        no_speech = result.no_speech_prob
+        logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        ratio = get_compression_ratio(text)
         t = self.thresholds
         if (no_speech > t.no_speech and logprob < t.min_logprob) or ratio > t.max_compression or \
                 logprob < t.reject_logprob:
@@ -214,4 +252,34 @@ class WhisperRecognizer(EngineDefaults):
                       logprob, ratio)
             return Recognition.not_understood(ENGINE, heard=text)
         confidence = round(min(1.0, math.exp(logprob)) * (1.0 - no_speech), 3)
+        if first_words and result.logits:
+            expected = self._expected_word(text, tokens[0], result.logits[0][0], first_words)
+            if expected is not None:
+                phrase, probability = expected
+                log.debug("whisper: %r taken as the expected %r (%.2f)", text, phrase, probability)
+                return Recognition(text=phrase, confidence=round(probability * (1.0 - no_speech), 3),
+                                   understood=True, engine=ENGINE, heard=text, second_opinion=text)
         return Recognition(text=text, confidence=confidence, understood=True, engine=ENGINE, heard=text)
+
+    def _expected_word(self, text: str, first: int, logits,
+                       first_words: dict[str, tuple[int, ...]]) -> tuple[str, float] | None:
+        """An expected one-word phrase nearly as likely as the first token of `text` (`first`; a one- or
+        two-word transcript that is none of the phrases), case forms counted together: (phrase, its
+        probability), or None."""
+        said = normalise_phrase(text)
+        if not said or len(said.split()) > 2 or said in first_words:
+            return None
+        import numpy as np
+
+        scores = np.asarray(logits, dtype=np.float64)
+        probabilities = np.exp(scores - np.logaddexp.reduce(scores))
+        own = normalise_phrase(self._tokenizer.decode([first]))
+        top = np.argsort(-probabilities)[:TOP_FIRST_WORDS]
+        own_p = sum(float(probabilities[i]) for i in top
+                    if normalise_phrase(self._tokenizer.decode([int(i)])) == own)
+        mass = {phrase: float(probabilities[list(ids)].sum()) for phrase, ids in first_words.items()}
+        phrase = max(mass, key=mass.__getitem__)
+        t = self.thresholds
+        if mass[phrase] >= t.expected_least and mass[phrase] >= t.expected_ratio * own_p:
+            return phrase, mass[phrase]
+        return None
