@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from voice_triage.errors import VoiceTriageError
 from voice_triage.modes import EXIT_INTERRUPTED
-from voice_triage.recognition.config import ASR_CHOICES, EndpointConfig, RecognizerConfig
+from voice_triage.recognition.config import ASR_CHOICES, VAD_CHOICES, EndpointConfig, RecognizerConfig
 from voice_triage.speech.settings import VoiceSettings
 
 log = logging.getLogger("voice_triage")
@@ -90,6 +90,8 @@ def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
     if "listen" in groups:
         p.add_argument("--trailing-silence-ms", type=int, metavar="MS", default=d(None),
                        help=f"milliseconds of quiet that end an answer (default {EndpointConfig.trailing_silence_ms})")
+        p.add_argument("--vad", choices=VAD_CHOICES, default=d(None),
+                       help="voice activity detector: auto (Silero where installed, else energy), silero or energy")
         p.add_argument("--listen-timeout", type=float, metavar="SECONDS", default=d(None),
                        help=f"seconds without speech that count as silence (default {EndpointConfig.timeout_s:g})")
     if "config" in groups:
@@ -145,7 +147,8 @@ def parse_args(argv: list[str] | None) -> Settings:
         recognizer = RecognizerConfig(asr=get("asr") or "auto", vosk_model=get("vosk_model"),
                                       whisper_model=get("whisper_model"), confirm_below=get("confirm_below"))
         endpoint = EndpointConfig(**{k: v for k, v in (("trailing_silence_ms", get("trailing_silence_ms")),
-                                                       ("timeout_s", get("listen_timeout"))) if v is not None})
+                                                       ("timeout_s", get("listen_timeout")), ("vad", get("vad")))
+                                     if v is not None})
     except ValueError as exc:
         p.error(str(exc))
     if recognizer.confirm_below is not None and not 0 <= recognizer.confirm_below <= 1:
@@ -275,7 +278,7 @@ def kiosk_stages(config) -> Stages:
     """The stage configurations the kiosk's file (with the command line over it) decides."""
     return Stages(recognizer=config.recognizer,
                   endpoint=EndpointConfig(trailing_silence_ms=config.timeouts.trailing_silence_ms,
-                                          timeout_s=config.timeouts.listen),
+                                          timeout_s=config.timeouts.listen, vad=config.timeouts.vad),
                   voice=VoiceSettings(rate=config.voice.rate, volume=config.voice.volume, voice=config.voice.name),
                   captions=config.voice.captions, input_device=config.audio.input_device,
                   output_device=config.audio.output_device)
@@ -326,7 +329,7 @@ def _kiosk_overrides(settings: Settings) -> dict[str, dict[str, object]]:
                 "recognizer": {"asr": "asr", "vosk_model": "vosk_model", "whisper_model": "whisper_model",
                                "confirm_below": "confirm_below"},
                 "voice": {"voice": "name", "rate": "rate", "volume": "volume", "no_captions": "captions"},
-                "timeouts": {"listen_timeout": "listen", "trailing_silence_ms": "trailing_silence_ms"}}
+                "timeouts": {"listen_timeout": "listen", "trailing_silence_ms": "trailing_silence_ms", "vad": "vad"}}
     out: dict[str, dict[str, object]] = {}
     for section, keys in sections.items():
         for option, key in keys.items():

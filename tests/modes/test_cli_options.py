@@ -57,3 +57,17 @@ def test_a_device_that_does_not_exist_is_one_line_and_exit_2(option, what):
     lines = [line for line in proc.stderr.splitlines() if "INFO" not in line]
     assert lines == [f"voice-triage: There is no {what} called 'nonsense-device-xyz'; "
                      "`voice-triage devices` lists them."], proc.stderr
+
+
+def test_the_voice_activity_detector_is_chosen_on_the_command_line_or_in_the_kiosk_file(tmp_path):
+    from voice_triage.cli import kiosk_config, kiosk_stages
+
+    assert parse_args([]).stages.endpoint.vad == "auto"
+    assert parse_args(["--vad", "energy"]).stages.endpoint.vad == "energy"
+    toml = tmp_path / "kiosk.toml"
+    toml.write_text('[timeouts]\nvad = "energy"\n')
+    assert kiosk_stages(kiosk_config(parse_args(["kiosk", "--config", str(toml)]))).endpoint.vad == "energy"
+    assert kiosk_stages(kiosk_config(parse_args(["kiosk", "--config", str(toml), "--vad", "silero"]))).endpoint.vad \
+        == "silero"
+    with pytest.raises(KioskConfigError, match="timeouts.vad"):
+        parse_config('[timeouts]\nvad = "loud"\n')

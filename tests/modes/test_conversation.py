@@ -39,8 +39,11 @@ def test_the_open_question_is_free_speech_with_the_emergency_phrases_decoded_aga
 def test_a_yes_no_question_listens_for_its_phrases_and_the_lead_ins():
     plan = plan_for(at("chest_pain"), timeout_s=4.0)
     assert "yes" in plan.phrases and "i can't breathe" in plan.phrases
-    assert plan.leads == C.listen_leads and plan.recheck == () and plan.timeout_s == 4.0
+    assert plan.leads == C.listen_leads and set(plan.recheck) == set(C.emergency.phrases) and plan.timeout_s == 4.0
     assert plan.stop_on_partial("i have chest pain") and not plan.stop_on_partial("no")
+    # what a second, prompted decoding is judged by: an emergency said in answer to this question
+    assert plan.emergency_here("not pain as such, more a tight feeling") and not plan.emergency_here("no")
+    assert not plan.is_emergency("not pain as such, more a tight feeling")
 
 
 def test_a_partial_result_that_stopped_listening_is_heard_as_the_emergency_it_holds():

