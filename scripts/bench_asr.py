@@ -354,7 +354,7 @@ def plot(report: dict, png: str) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return "matplotlib is not installed (pip install 'voice-triage[bench]'): no plot"
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True, sharey=True)
     for c in report["configs"]:
         names = list(c["summary"])
         xs = [40 if n == "clean" else float(n.split()[0]) for n in names]
@@ -363,9 +363,10 @@ def plot(report: dict, png: str) -> str | None:
         axes[1].plot(xs, [c["summary"][n]["emergency_caught"]["share"] for n in names], marker="o", label=label)
     for ax, title in zip(axes, ("answers and commands taken right", "emergency phrases caught")):
         ax.set_title(title)
-        ax.set_xlabel("SNR (dB; 40 = clean)")
-        ax.invert_xaxis()
+        ax.set_xlabel("SNR (dB)")
+        ax.set_xticks([40, 20, 10, 5], ["clean", "20", "10", "5"])
         ax.grid(alpha=0.3)
+    axes[0].invert_xaxis()
     axes[0].set_ylabel("share")
     axes[0].set_ylim(0, 1.02)
     axes[1].legend(fontsize=8)

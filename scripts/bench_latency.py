@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--personas", nargs="+", default=list(personas), choices=list(personas))
     ap.add_argument("--rounds", type=int, default=1, help="sessions per persona")
     ap.add_argument("--rate", type=int, default=200, help="assistant's speaking rate (wpm); faster = shorter run")
-    ap.add_argument("--asr", default="auto", choices=["auto", "vosk", "pocketsphinx"])
+    ap.add_argument("--asr", default="auto", choices=["auto", "vosk", "whisper", "pocketsphinx"])
+    ap.add_argument("--vad", default="auto", choices=["auto", "silero", "energy"])
     ap.add_argument("--trailing-silence-ms", type=int, default=None, help="endpointing (default: the CLI's)")
     ap.add_argument("--settle-ms", type=int, default=None,
                     help="decode ahead after a pause this long (EndpointConfig.settle_ms); 0 turns it off")
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     from voice_triage.recognition.listener import build_listener
 
     audio = VirtualAudio.start()
-    endpoint = EndpointConfig()
+    endpoint = EndpointConfig(vad=args.vad)
     if args.trailing_silence_ms is not None:
         endpoint = dataclasses.replace(endpoint, trailing_silence_ms=args.trailing_silence_ms)
     if args.settle_ms is not None:
@@ -149,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         "emergency_ms": {"n": len(emergencies), "p50": percentile(emergencies, 0.5),
                          "p95": percentile(emergencies, 0.95), "all": emergencies},
         "settle_ms": args.settle_ms,
+        "recognizer": listener.why,
+        "vad": args.vad,
         "goals": {"reply_p95_ms": 800, "emergency_ms": 500},
         "sessions_detail": sessions,
     }
