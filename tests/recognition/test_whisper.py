@@ -150,7 +150,8 @@ def test_a_denial_that_free_decoding_turns_into_an_emergency_is_asked_back(whisp
 
 
 @pytest.mark.parametrize("text,voice", [("I had toast for breakfast", "flite:rms"),
-                                        ("my calf aches when I walk uphill", "flite:slt")])
+                                        ("my calf aches when I walk uphill", "flite:slt"),
+                                        ("a sharp pain shoots from my lower back down my left leg", "flite:awb")])
 def test_chatter_and_a_description_at_the_open_question_raise_no_alarm(whisper, speech_dir, text, voice):
     result, turn = said_at_open(whisper, speech_dir, text, voice)
     assert turn.emergency is None, (result, turn.events)

@@ -18,6 +18,9 @@ import numpy as np
 
 SILERO_WINDOW = 512
 """Silero VAD judges 32 ms windows of 16 kHz audio."""
+SILERO_HOLD = 3
+"""Windows that stay speech after one scored as speech whatever they score: a short word ("stop") may
+score high in a single window, and endpointing wants a little more than that before an answer starts."""
 
 
 class VadSettings(Protocol):
@@ -72,8 +75,8 @@ class EnergyVad:
 
 
 class SileroVad:
-    """Silero VAD with hysteresis: speech from a window scored at least `speech_threshold` until one scored
-    below `release_threshold`. Frames of any length are buffered into Silero's 32 ms windows; a frame gets
+    """Silero VAD with hysteresis: speech from a window scored at least `speech_threshold` until, SILERO_HOLD
+    windows later at the earliest, one scores below `release_threshold`. Frames of any length are buffered into Silero's 32 ms windows; a frame gets
     the state after the last whole window. Audio quieter than `min_level_dbfs` is never speech."""
 
     _model = None
@@ -84,6 +87,7 @@ class SileroVad:
         self._model.reset()
         self._pending = np.zeros(0, dtype=np.float32)
         self._speaking = False
+        self._hold = 0
         self.last_score = 0.0
 
     @classmethod
@@ -103,7 +107,9 @@ class SileroVad:
             window = np.ascontiguousarray(samples[start:start + SILERO_WINDOW])
             self.last_score = score = float(self._model.process(memoryview(window.data)))
             if score >= config.speech_threshold:
-                self._speaking = True
+                self._speaking, self._hold = True, SILERO_HOLD
+            elif self._hold > 0:
+                self._hold -= 1
             elif score < config.release_threshold:
                 self._speaking = False
         self._pending = samples[whole:].copy()

@@ -49,6 +49,9 @@ PROMPT_TOKENS = 96
 PROMPT_FILLER = frozenset({"i", "i'm", "have", "my", "is", "am", "a", "the", "in", "there", "some", "to", "it",
                            "of", "not", "can", "do", "no", "when", "after", "are", "feel", "feels"})
 """Words that do not make a phrase worth a place in the prompt."""
+PROMPT_NEVER = frozenset({"heart", "attack"})
+"""Phrases with these words stay out of the prompt: with "heart attack" in it, flite's awb voice saying "a
+sharp pain shoots from my lower back" came out as "The heart pain shoots ..." (a false alarm)."""
 TOKENS_PER_SECOND = 8
 """A transcript never has more tokens than this per second of speech (plus MIN_TOKENS): a decoder that
 repeats itself is cut off early instead of running to Whisper's 448 tokens."""
@@ -179,8 +182,9 @@ class WhisperRecognizer(EngineDefaults):
         words: set[str] = set()
         tokens: list[int] = []
         for phrase in phrases:
-            new = set(normalise_phrase(phrase).split()) - words - PROMPT_FILLER
-            if not new:
+            said = set(normalise_phrase(phrase).split())
+            new = said - words - PROMPT_FILLER
+            if not new or said & PROMPT_NEVER:
                 continue
             sentence = phrase.strip().rstrip(".").replace("can not", "can't").replace("i am", "i'm")
             sentence = sentence[:1].upper() + sentence[1:]
