@@ -239,3 +239,13 @@ def test_decoding_ahead_can_be_turned_off(audio_dir):
     listen(ArraySource(np.concatenate([silence(0.5), words, silence(0.3), words, silence(2.0)])), rec,
            config=EndpointConfig(trailing_silence_ms=600, settle_ms=None))
     assert rec.calls == []
+
+
+def test_a_word_cut_short_by_the_end_of_a_recording_is_still_an_answer(recorder):
+    """A recording that ends 60 ms into a word (shorter than min_speech_ms) is handed to the recognizer,
+    whose own checks say whether it holds words; a recording that ends in silence is silence."""
+    tone = (6000 * np.sin(np.arange(int(0.06 * SAMPLE_RATE)) * 2 * np.pi * 300 / SAMPLE_RATE)).astype("<i2")
+    info = Utterance()
+    res = listen(ArraySource(np.concatenate([silence(1.0, noise_db=-60), tone])), recorder, info=info, vad="energy")
+    assert res is not None and info.ended_by == "end_of_audio" and 0.9 <= info.started_at_s <= 1.1
+    assert listen(ArraySource(silence(1.0, noise_db=-60)), recorder, vad="energy") is None

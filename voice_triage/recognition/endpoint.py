@@ -65,7 +65,10 @@ def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | N
             log.debug("no speech in %.1f s of audio", heard / SAMPLE_RATE)
             return None
     else:
-        return None
+        if run == 0:
+            return None
+        # the audio ended on speech shorter than `min_speech_ms` (a recording cut right after "stop"): it is
+        # still an answer, and the recognizer's own checks say whether it holds words
     info.started_at_s = (heard - run * frame_samples) / SAMPLE_RATE
     return _answer(stream, vad, list(preroll), config, frame_samples, info, complete, pause)
 
