@@ -97,7 +97,8 @@ def plan_for(session: Session, timeout_s: float | None = None) -> ListeningPlan:
         question=session.question,
         phrases=None if free else tuple(session.grammar()),
         leads=() if free else session.content.listen_leads,
-        recheck=tuple(session.content.emergency.phrases),
+        # not while confirming: a doubtful emergency there cannot be asked back, so it would be an alarm
+        recheck=() if session.confirming else tuple(session.content.emergency.phrases),
         is_emergency=lambda text: emergency.check(text) is not None,
         emergency_here=lambda text: session.interpreter.interpret(text, question).intent is Intent.EMERGENCY,
         names_emergency=lambda text: bool(emergency.named(text)),

@@ -24,9 +24,13 @@ class Thresholds:
     """Answers heard less sure than this are asked back by the dialogue ("did I hear you right?");
     None: the engine's confidence is not comparable, nothing is asked back for it."""
     emergency_sure: float = 0.5
-    """A grammar's emergency phrase heard at least this sure raises the alarm without the support of free
-    decoding (measured: "I had toast for breakfast" came out of the grammar as "i have chest pain" with a
-    verification score of 0.2-0.4)."""
+    """A grammar's emergency phrase (or Whisper's decoding prompted with the emergency phrases) heard at least
+    this sure raises the alarm without the support of free decoding; below it, it is asked back. Measured
+    for PocketSphinx: "I had toast for breakfast" came out of the grammar as "i have chest pain" with a
+    verification score of 0.2-0.4. For Whisper (0.8): flite's rms voice saying "correct" or "yep" in 10 dB
+    noise, free "for it." / "you have", came out of the prompted decoding as "Breath." (0.61-0.75) and
+    "You're out of breath." (0.43); real emergencies free decoding missed came out at 0.86 ("Not pain as
+    such. More tight feeling.") and 0.96 ("Chest pain.")."""
     free_text_confidence: float = 0.2
     """An answer found only by free decoding ("yeah" for a grammar's "yes") is taken this sure: below
     `confirm_below`, so it is confirmed."""
@@ -63,7 +67,7 @@ class Thresholds:
 THRESHOLDS: dict[str, Thresholds] = {
     "pocketsphinx": Thresholds(snap_cutoff=0.6, confirm_below=0.35),
     "vosk": Thresholds(snap_cutoff=0.75, confirm_below=None),
-    "whisper": Thresholds(snap_cutoff=0.75, confirm_below=0.2),
+    "whisper": Thresholds(snap_cutoff=0.75, confirm_below=0.2, emergency_sure=0.8),
 }
 """Per engine. PocketSphinx's confidence is its verification score against free decoding: 0.35 is the
 verification cut-off, so answers between the floor (0.2) and it are confirmed. Vosk's word confidences

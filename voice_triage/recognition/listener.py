@@ -118,17 +118,36 @@ class Listener:
         `second` is the emergency grammar's result when it is known already."""
         if not self._rechecks(plan):
             return self._cross_checked(first, plan)
+        if self._over_emergency_word(first, plan):
+            first = self._emergency_word_kept(first)
         sure = self.thresholds.confirm_below or 0.0
         alarmed = first.understood and plan.is_emergency(first.text)
         second = second if second is not None else self._emergency_recheck(audio, plan)
         if second.understood and second.confidence >= sure and (plan.is_emergency(second.text)
                                                                 or plan.emergency_here(second.text)):
+            if second.doubtful and not alarmed and first.understood and plan.phrases is not None and \
+                    normalise_phrase(first.text) in {normalise_phrase(p) for p in plan.phrases}:
+                # a clear answer ("Yes, it does.") over a second decoding's unsupported emergency ("Yes, with
+                # breath."): the answer stands
+                return first
             return second
         if alarmed and sure and second.understood and second.confidence >= sure and plan.names_emergency(second.text):
             # free decoding heard an emergency ("my breathing is signed") where the emergency grammar clearly
             # heard a denial ("my breathing is fine"): ask back rather than raise the alarm or drop it
             return dataclasses.replace(first, doubtful=True)
         return first
+
+    def _over_emergency_word(self, result: Recognition, plan: ListeningPlan) -> bool:
+        """Whether a free decoder put an expected answer in place of what it wrote, and that named chest or
+        breathing ("yes" for "Breath." in noise)."""
+        return (not self.recognizer.restricts and result.understood and bool(result.heard)
+                and normalise_phrase(result.heard) != normalise_phrase(result.text)
+                and plan.names_emergency(result.heard))
+
+    @staticmethod
+    def _emergency_word_kept(result: Recognition) -> Recognition:
+        """Never an answer over an emergency word, and not an alarm either: the person is asked."""
+        return dataclasses.replace(result, text=result.heard, doubtful=True)
 
     def _rechecks(self, plan: ListeningPlan) -> bool:
         """Whether the emergency phrases are decoded once more: with an engine that hears them better when
@@ -149,11 +168,8 @@ class Listener:
         """An emergency phrase from a grammar raises the alarm at once only when it is heard clearly
         (`Thresholds.emergency_sure`) or free decoding of the same audio also hears chest or breathing
         words; otherwise it is `doubtful`, and the dialogue asks "did you say ...?"."""
-        if (not self.recognizer.restricts and result.understood and result.heard
-                and normalise_phrase(result.heard) != normalise_phrase(result.text)
-                and plan.names_emergency(result.heard)):
-            # an expected answer taken in place of what free decoding wrote: never over an emergency word
-            return dataclasses.replace(result, text=result.heard)
+        if self._over_emergency_word(result, plan):
+            return self._emergency_word_kept(result)
         second = result.second_opinion
         if (second is None or not result.understood or result.partial or not self.thresholds.confirm_below
                 or result.confidence >= self.thresholds.emergency_sure or not plan.is_emergency(result.text)
