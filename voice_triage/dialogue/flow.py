@@ -109,6 +109,7 @@ class Flow:
                 text = self.content.questions[feature].askback
             else:
                 text = text.format(value=self.content.questions[feature].reason if value == "yes" else value)
+        self.asked = text
         self._emit_say(text)
         self._listen()
 

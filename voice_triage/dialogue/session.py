@@ -38,6 +38,8 @@ class Session(Handling, Flow, Endings):
         """Retries, confirmations and early ends (dialogue.policy)."""
         self.answers: dict[str, str] = {}
         self.question = "consent"
+        self.asked = ""
+        """The question as last said (its wording, a reprompt or a confirmation): what the person answers."""
         self.confirming: tuple[str, str] | None = None
         """(feature, value) being confirmed."""
         self.confirm_origin = ""

@@ -103,6 +103,7 @@ def plan_for(session: Session, timeout_s: float | None = None) -> ListeningPlan:
         emergency_here=lambda text: session.interpreter.interpret(text, question).intent is Intent.EMERGENCY,
         names_emergency=lambda text: bool(emergency.named(text)),
         stop_on_partial=lambda text: emergency.check_partial(text) is not None,
+        context=session.asked,
         timeout_s=timeout_s,
     )
 

@@ -81,6 +81,10 @@ class Recognizer(Protocol):
         usually said inside a longer sentence. Returns the words the model does not know."""
         ...
 
+    def set_context(self, text: str) -> None:
+        """What the person was just asked (engines that read text before the answer use it)."""
+        ...
+
     def missing_words(self) -> list[str]:
         """Words of the current grammar the model does not know (the phrases that hold them are dropped)."""
         ...
@@ -122,6 +126,9 @@ class EngineDefaults:
     def recognize_whole(self, audio: bytes) -> Recognition:
         """One chunk through `recognize`."""
         return self.recognize(iter([bytes(audio)]))  # type: ignore[attr-defined]
+
+    def set_context(self, text: str) -> None:
+        """A grammar has no use for it."""
 
     def phrase_complete(self) -> bool:
         """Never known: endpointing waits for the whole trailing silence."""

@@ -61,6 +61,7 @@ class Listener:
         A partial result that `plan.stop_on_partial` accepts stops listening at once (the result is then
         `partial`, with the partial hypothesis in `heard`)."""
         self._set(plan.phrases, plan.leads)
+        self.recognizer.set_context(plan.context)
         config = self.endpoint if plan.timeout_s is None else dataclasses.replace(self.endpoint,
                                                                                   timeout_s=plan.timeout_s)
         self.info = Utterance()
@@ -109,6 +110,10 @@ class Listener:
         # here meanwhile, and the free text is there (decoded once) when both are needed.
         self.recognizer.prefetch_free(audio)
         second = self._emergency_recheck(audio, plan)
+        if not self.recognizer.restricts and second.understood and not plan.names_emergency(second.text):
+            # a decoder the emergency phrases only bias (Whisper's prompt), and its text names neither chest
+            # nor breathing: that text is the answer, and no second, free decoding is waited for
+            return second
         first = self.recognizer.recognize_whole(audio)
         return self._checked(first, audio, plan, second)
 
@@ -144,6 +149,14 @@ class Listener:
                 and normalise_phrase(result.heard) != normalise_phrase(result.text)
                 and plan.names_emergency(result.heard))
 
+    def _bare_emergency_word(self, result: Recognition, plan: ListeningPlan) -> bool:
+        """Whether free decoding heard one emergency word alone ("Breathe.", "Chest.") and not clearly: the
+        likeliest shape of a mishearing (real people saying "bed" in 10 dB noise, after the question as
+        Whisper's context), so the person is asked rather than alarmed."""
+        return (not self.recognizer.restricts and result.understood and not result.partial
+                and bool(self.thresholds.confirm_below) and result.confidence < self.thresholds.emergency_sure
+                and len(normalise_phrase(result.text).split()) == 1 and plan.is_emergency(result.text))
+
     @staticmethod
     def _emergency_word_kept(result: Recognition) -> Recognition:
         """Never an answer over an emergency word, and not an alarm either: the person is asked."""
@@ -160,9 +173,16 @@ class Listener:
         """The same answer decoded once more with the emergency phrases' grammar (free speech only)."""
         self._set(plan.recheck, thorough=True)
         try:
-            return self._cross_checked(self.recognizer.recognize_whole(audio), plan)
+            result = self.recognizer.recognize_whole(audio)
         finally:
             self._set(plan.phrases, plan.leads)
+        if (not self.recognizer.restricts and result.second_opinion is None and result.understood
+                and plan.names_emergency(result.text)):
+            # a prompted decoding that names chest or breathing is judged against free decoding of the same
+            # audio, decoded now if it was not already
+            free = self.recognizer.recognize_whole(audio)
+            result = dataclasses.replace(result, second_opinion=free.heard or free.text)
+        return self._cross_checked(result, plan)
 
     def _cross_checked(self, result: Recognition, plan: ListeningPlan) -> Recognition:
         """An emergency phrase from a grammar raises the alarm at once only when it is heard clearly
@@ -170,6 +190,8 @@ class Listener:
         words; otherwise it is `doubtful`, and the dialogue asks "did you say ...?"."""
         if self._over_emergency_word(result, plan):
             return self._emergency_word_kept(result)
+        if self._bare_emergency_word(result, plan):
+            return dataclasses.replace(result, doubtful=True)
         second = result.second_opinion
         if (second is None or not result.understood or result.partial or not self.thresholds.confirm_below
                 or result.confidence >= self.thresholds.emergency_sure or not plan.is_emergency(result.text)

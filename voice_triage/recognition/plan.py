@@ -35,5 +35,8 @@ class ListeningPlan:
     """Whether text names chest or breathing at all (even denied): the cross-check of an emergency."""
     stop_on_partial: Callable[[str], bool] = _never
     """Whether a partial result already holds an emergency: listening stops at once."""
+    context: str = ""
+    """What the person was just asked, in words: Whisper reads it as the text before the answer (a "no" after
+    a question is "No.", not "Now.")."""
     timeout_s: float | None = None
     """Seconds without speech that count as silence; None: the endpointing configuration's."""
