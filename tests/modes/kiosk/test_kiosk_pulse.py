@@ -28,6 +28,10 @@ class Visitor:
         self.render = render
         self.words = list(words)
         self.threads: list[threading.Thread] = []
+        self.stop = threading.Event()
+        """Set when the kiosk keeps listening long after the last scripted words (it missed one): the test
+        ends with a failed assertion instead of hanging."""
+        self.listens_after = 0
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -43,6 +47,10 @@ class Visitor:
             thread = threading.Thread(target=speak, daemon=True)
             self.threads.append(thread)
             thread.start()
+        else:
+            self.listens_after += 1
+            if self.listens_after > 3:
+                self.stop.set()
         return self.inner.listen(listening)
 
 
@@ -59,6 +67,7 @@ def test_a_visitor_wakes_the_kiosk_by_voice_and_declines(pulse, tmp_path):
     visitor = Visitor(real, pulse, PatientVoice("flite:slt", str(tmp_path)).render, ["hello", "no"])
     records = []
     report = run_kiosk(config, lambda: visitor, SystemClock(), options=KioskOptions(max_sessions=1),
+                       stop=visitor.stop,
                        on_session_end=records.append)
     for thread in visitor.threads:
         thread.join(10)
@@ -114,6 +123,7 @@ def test_the_kiosk_hears_a_free_description_at_the_open_question(pulse, tmp_path
                        ["hello", "yes", description, "stop"])
     records = []
     report = run_kiosk(config, lambda: visitor, SystemClock(), options=KioskOptions(max_sessions=1),
+                       stop=visitor.stop,
                        on_session_end=records.append)
     for thread in visitor.threads:
         thread.join(10)

@@ -249,7 +249,8 @@ class Kiosk:
                 heard = channel.listen(ListeningPlan(
                     "wake", grammar, is_emergency=lambda text: emergency.check(text) is not None,
                     names_emergency=lambda text: bool(emergency.named(text)),
-                    stop_on_partial=lambda text: emergency.check_partial(text) is not None, timeout_s=timeout))
+                    stop_on_partial=lambda text: emergency.check_partial(text) is not None, timeout_s=timeout,
+                    context=wake.invitation))  # what the kiosk invites people to say (spoken or on its sign)
             except AudioDeviceError:
                 raise
             except Exception:
