@@ -5,7 +5,7 @@
     voice-triage --io jsonl      one session over the JSON-lines protocol (shared/protocol.md)
     voice-triage demo            a whole spoken conversation with no microphone and no speaker
     voice-triage devices         list audio devices
-    voice-triage download-model  fetch the small English Vosk model (needs internet)
+    voice-triage download-model  fetch a model: Vosk small English, Whisper base.en or small.en (needs internet)
     voice-triage kiosk           one session after another, for a clinic or pharmacy kiosk
     voice-triage doctor          self-check: devices, recognizer and model, speech, configuration
 """
@@ -103,7 +103,7 @@ SUBCOMMANDS = {
     "demo": ("a whole spoken conversation with no microphone and no speaker, written to a WAV file",
              {"asr", "voice", "listen"}),
     "devices": ("list the audio devices", set()),
-    "download-model": ("fetch the small English Vosk model (needs internet)", set()),
+    "download-model": ("fetch a model: vosk (default), whisper-base.en or whisper-small.en (needs internet)", set()),
     "kiosk": ("one session after another, for a clinic or pharmacy kiosk (options override the --config file)",
               {"asr", "devices", "voice", "listen", "config"}),
     "doctor": ("self-check: audio devices, recognizer and model, speech output, configuration",
@@ -122,19 +122,23 @@ def parser() -> argparse.ArgumentParser:
     subs = p.add_subparsers(dest="command", metavar="COMMAND", title="subcommands",
                             help="another mode (each has its own --help)")
     for name, (text, groups) in SUBCOMMANDS.items():
-        sp = subs.add_parser(name, help=text, description=text)
+        sp = subs.add_parser(name, help=text, description=text, add_help=name != "download-model")
         if name == "demo":
             sp.add_argument("--persona", default="pad", help="the scripted patient")
             sp.add_argument("--out", default="voice-triage-demo.wav", help="the WAV file to write")
         if name == "download-model":
-            sp.add_argument("extra", nargs=argparse.REMAINDER, help="passed on to the download (see its --help)")
+            sp.add_argument("extra", nargs=argparse.REMAINDER, help="the model and options (its --help lists them)")
         _add(sp, groups, sub=True)
     return p
 
 
 def parse_args(argv: list[str] | None) -> Settings:
     p = parser()
-    a = p.parse_args(argv)
+    a, unknown = p.parse_known_args(argv)
+    if a.command == "download-model":
+        a.extra = [*a.extra, *unknown]  # its own parser reads them (and answers its --help)
+    elif unknown:
+        p.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(level=logging.INFO if a.verbose or a.command == "kiosk" else logging.WARNING, stream=sys.stderr,
                         format="voice-triage: %(levelname)s: %(message)s")
     command = a.command or ("jsonl" if a.io == "jsonl" else "text" if a.text else "live")

@@ -21,7 +21,9 @@ def test_every_option_of_every_parser_has_a_description():
 
 @pytest.mark.parametrize("command,has,lacks", [("kiosk", ["--config", "--input-device", "--listen-timeout"], ["--persona"]),
                                                ("demo", ["--persona", "--out"], ["--config", "--input-device"]),
-                                               ("doctor", ["--config", "--output-device"], ["--persona"])])
+                                               ("doctor", ["--config", "--output-device"], ["--persona"]),
+                                               ("download-model", ["whisper-base.en", "whisper-small.en", "--dest"],
+                                                ["--persona"])])
 def test_a_subcommand_help_describes_its_own_options(command, has, lacks):
     proc = subprocess.run([EXE, command, "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0
@@ -30,6 +32,12 @@ def test_a_subcommand_help_describes_its_own_options(command, has, lacks):
         assert option in proc.stdout
     for option in lacks:
         assert option not in proc.stdout
+
+
+def test_an_unknown_option_is_one_line_and_exit_2():
+    proc = subprocess.run([EXE, "--text", "--bogus"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and proc.stderr.strip().endswith("error: unrecognized arguments: --bogus")
 
 
 def test_options_before_or_after_the_subcommand_mean_the_same():

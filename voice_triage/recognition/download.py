@@ -1,4 +1,8 @@
-"""Download the small English Vosk model, check its SHA-256, unpack it atomically."""
+"""Download a model where there is internet: the small English Vosk model, or Whisper base.en / small.en.
+
+Every file's SHA-256 is checked against a pinned value and the model is moved into place only when whole,
+so a half-done or corrupt download never looks like a model.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -9,11 +13,12 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from voice_triage.errors import ModelError
-from voice_triage.recognition.discovery import model_dirs
+from voice_triage.recognition.discovery import model_dirs, whisper_dirs
 from voice_triage.recognition.vosk_engine import validate_vosk_model
 
 log = logging.getLogger(__name__)
@@ -25,14 +30,43 @@ MODEL_SHA256 = "30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498
 one recorded independently by several projects that pin this archive. Override with --sha256."""
 
 
-def _progress(done: int, total: int | None, out: TextIO) -> None:
+def _progress(done: int, total: int | None, out: TextIO, label: str = "") -> None:
     if total:
         width = 30
         filled = int(width * done / total)
-        out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB")
+        out.write(f"\r{label}[{'#' * filled}{'.' * (width - filled)}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB")
     else:
-        out.write(f"\r{done / 1e6:5.1f} MB")
+        out.write(f"\r{label}{done / 1e6:5.1f} MB")
     out.flush()
+
+
+def _fetch(url: str, out: Path, sha256: str | None, *, progress: TextIO | None, timeout: float,
+           instead: str, size: int | None = None) -> None:
+    """Stream `url` into the file `out`, showing progress; ModelError (one sentence) when it cannot be fetched
+    or its SHA-256 (or its size, when given) is not the expected one."""
+    digest = hashlib.sha256()
+    done = 0
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(out, "wb") as fh:
+            total = int(response.headers.get("Content-Length") or 0) or size
+            while block := response.read(1 << 16):
+                fh.write(block)
+                digest.update(block)
+                done += len(block)
+                if progress is not None:
+                    _progress(done, total, progress, f"{out.name} " if size is not None else "")
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ModelError(f"Could not download {url} ({reason}); check the internet connection, "
+                         f"or download it elsewhere and {instead}.") from exc
+    finally:
+        if progress is not None and done:
+            progress.write("\n")
+    if sha256 is not None and digest.hexdigest() != sha256.lower():
+        raise ModelError(f"The download of {url} is corrupt: SHA-256 {digest.hexdigest()} "
+                         f"is not the expected {sha256}; try again.")
+    if size is not None and done != size:
+        raise ModelError(f"The download of {url} is {done} bytes, not the expected {size}; try again.")
 
 
 def download_vosk_model(dest: str | Path | None = None, *, url: str = MODEL_URL,
@@ -57,27 +91,7 @@ def download_vosk_model(dest: str | Path | None = None, *, url: str = MODEL_URL,
         raise ModelError(f"Cannot create {dest_dir} for the model: {exc.strerror}.") from exc
     with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=dest_dir) as tmp:
         archive = Path(tmp) / f"{name}.zip"
-        digest = hashlib.sha256()
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, open(archive, "wb") as out:
-                total = int(response.headers.get("Content-Length") or 0) or None
-                done = 0
-                while block := response.read(1 << 16):
-                    out.write(block)
-                    digest.update(block)
-                    done += len(block)
-                    if progress is not None:
-                        _progress(done, total, progress)
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise ModelError(f"Could not download {url} ({reason}); check the internet connection, "
-                             "or download it elsewhere and pass --vosk-model PATH.") from exc
-        finally:
-            if progress is not None and archive.exists() and archive.stat().st_size:
-                progress.write("\n")
-        if sha256 is not None and digest.hexdigest() != sha256.lower():
-            raise ModelError(f"The download of {url} is corrupt: SHA-256 {digest.hexdigest()} "
-                             f"is not the expected {sha256}; try again.")
+        _fetch(url, archive, sha256, progress=progress, timeout=timeout, instead="pass --vosk-model PATH")
         unpacked = Path(tmp) / "unpacked"
         try:
             with zipfile.ZipFile(archive) as zf:
@@ -104,18 +118,105 @@ def download_vosk_model(dest: str | Path | None = None, *, url: str = MODEL_URL,
     return target
 
 
+EN_TOKENIZER = ("tokenizer.json", 2_128_466, "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df")
+EN_VOCABULARY = ("vocabulary.txt", 422_309, "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf")
+
+
+@dataclass(frozen=True)
+class WhisperDownload:
+    """One CTranslate2 Whisper model on Hugging Face, pinned by commit: each file's name, size and SHA-256."""
+
+    repo: str
+    revision: str
+    files: tuple[tuple[str, int, str], ...]
+
+    @property
+    def size(self) -> int:
+        return sum(size for _, size, _ in self.files)
+
+    def url(self, name: str, base: str = "https://huggingface.co") -> str:
+        return f"{base.rstrip('/')}/{self.repo}/resolve/{self.revision}/{name}"
+
+
+WHISPER_MODELS = {
+    "whisper-base.en": WhisperDownload("Systran/faster-whisper-base.en", "3d3d5dee26484f91867d81cb899cfcf72b96be6c", (
+        ("config.json", 2_227, "f3bc3821e9fc76a27bae538e11ae5b677dcdd352b4600429ce7951d398569aeb"),
+        ("model.bin", 145_216_508, "2a166925539a16005f14ff328359f9b9adb9dc4fb631bb3b227526862e93e2ef"),
+        EN_TOKENIZER, EN_VOCABULARY)),
+    "whisper-small.en": WhisperDownload("Systran/faster-whisper-small.en", "d1d751a5f8271d482d14ca55d9e2deeebbae577f", (
+        ("config.json", 2_657, "666a9605530ac1f61fa8177f3702b4dacec9966749e42610839fcc32661d5fae"),
+        ("model.bin", 483_545_366, "62b2a45b05ee59acb4a5341b33ee35e041395d378d418a18acfe4c9e768ee37a"),
+        EN_TOKENIZER, EN_VOCABULARY)),
+}
+"""Bigger Whisper models than the packaged tiny.en, for machines with more cores (MIT, CTranslate2 conversions
+by Systran). The SHA-256 values are Hugging Face's LFS object ids of these commits, the same in several
+projects that pin them; tokenizer.json and vocabulary.txt are byte for byte those of the packaged tiny.en."""
+
+
+def download_whisper_model(name: str, dest: str | Path | None = None, *, base_url: str = "https://huggingface.co",
+                           progress: TextIO | None = sys.stderr, timeout: float = 30.0,
+                           catalogue: dict[str, WhisperDownload] | None = None) -> Path:
+    """Fetch the Whisper model `name` (a key of WHISPER_MODELS) into `dest` (default: the first folder
+    Whisper discovery searches) and return its folder; an existing whole copy is kept. Every file is
+    checked by size and SHA-256 before the folder is renamed into place."""
+    from voice_triage.recognition.whisper_engine import validate_whisper_model
+
+    models = WHISPER_MODELS if catalogue is None else catalogue
+    if name not in models:
+        raise ModelError(f"Unknown model {name!r}; choose one of {', '.join(MODEL_CHOICES)}.")
+    model = models[name]
+    dest_dir = Path(dest).expanduser() if dest else whisper_dirs()[0]
+    target = dest_dir / name
+    if target.exists():
+        validate_whisper_model(target)
+        log.info("Whisper %s is already in %s", name, target)
+        return target
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"Cannot create {dest_dir} for the model: {exc.strerror}.") from exc
+    if progress is not None:
+        progress.write(f"Downloading {name} ({model.size / 1e6:.0f} MB) from {model.repo} at {model.revision[:10]}\n")
+    with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=dest_dir) as tmp:
+        folder = Path(tmp) / name
+        folder.mkdir()
+        for file, size, sha in model.files:
+            _fetch(model.url(file, base_url), folder / file, sha, progress=progress, timeout=timeout, size=size,
+                   instead="pass --whisper-model PATH")
+        validate_whisper_model(folder)
+        try:
+            os.rename(folder, target)
+        except OSError as exc:
+            if target.exists():  # another process won the race; its copy is as good as ours
+                return target
+            raise ModelError(f"Could not move the model into {target}: {exc.strerror}.") from exc
+    return target
+
+
+MODEL_CHOICES = ("vosk", *WHISPER_MODELS)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`voice-triage download-model` / scripts/download_vosk_model.py: 0 on success, 1 with one sentence."""
+    """`voice-triage download-model [MODEL]` / scripts/download_vosk_model.py: 0 on success, 1 with one sentence."""
     import argparse
 
-    ap = argparse.ArgumentParser(prog="download-model", description=__doc__)
-    ap.add_argument("--dest", help=f"folder to unpack into (default {model_dirs()[0]})")
-    ap.add_argument("--url", default=MODEL_URL)
-    ap.add_argument("--sha256", default=MODEL_SHA256, help="expected SHA-256 of the archive ('none' to skip)")
+    sizes = ", ".join(f"{n} {m.size / 1e6:.0f} MB" for n, m in WHISPER_MODELS.items())
+    ap = argparse.ArgumentParser(prog="voice-triage download-model", description=__doc__.split("\n")[0],
+                                 epilog=f"vosk: {MODEL_NAME}, 41 MB (used whenever present); {sizes} (used "
+                                 "instead of the packaged tiny.en: more accurate, and slower).")
+    ap.add_argument("model", nargs="?", default="vosk", choices=MODEL_CHOICES,
+                    help="which model (default: vosk, the small English Vosk model)")
+    ap.add_argument("--dest", help=f"folder to put it in (default {model_dirs()[0]} for Vosk, "
+                    f"{whisper_dirs()[0]} for Whisper)")
+    ap.add_argument("--url", help="Vosk: where to fetch the archive from; Whisper: the Hugging Face server")
+    ap.add_argument("--sha256", default=MODEL_SHA256, help="Vosk: expected SHA-256 of the archive ('none' to skip)")
     args = ap.parse_args(argv)
-    sha = None if args.sha256.lower() == "none" else args.sha256
     try:
-        path = download_vosk_model(args.dest, url=args.url, sha256=sha)
+        if args.model == "vosk":
+            sha = None if args.sha256.lower() == "none" else args.sha256
+            path = download_vosk_model(args.dest, url=args.url or MODEL_URL, sha256=sha)
+        else:
+            path = download_whisper_model(args.model, args.dest, base_url=args.url or "https://huggingface.co")
     except ModelError as exc:
         print(f"download-model: {exc}", file=sys.stderr)
         return 1
