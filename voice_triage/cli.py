@@ -5,6 +5,7 @@
     voice-triage --io jsonl      one session over the JSON-lines protocol (shared/protocol.md)
     voice-triage demo            a whole spoken conversation with no microphone and no speaker
     voice-triage devices         list audio devices
+    voice-triage say "TEXT"      speak one sentence with the configured voice (--out FILE.wav writes it)
     voice-triage download-model  fetch a model: Vosk small English, Whisper base.en or small.en (needs internet)
     voice-triage kiosk           one session after another, for a clinic or pharmacy kiosk
     voice-triage doctor          self-check: devices, recognizer and model, speech, configuration
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from voice_triage.errors import VoiceTriageError
 from voice_triage.modes import EXIT_INTERRUPTED
 from voice_triage.recognition.config import ASR_CHOICES, VAD_CHOICES, EndpointConfig, RecognizerConfig
-from voice_triage.speech.settings import VoiceSettings
+from voice_triage.speech.settings import TTS_CHOICES, VoiceSettings
 
 log = logging.getLogger("voice_triage")
 
@@ -56,8 +57,10 @@ class Settings:
     """download-model: the arguments after the command, passed on."""
     persona: str = "pad"
     """demo: which scripted patient speaks."""
-    out: str = "voice-triage-demo.wav"
-    """demo: where the conversation's WAV goes."""
+    out: str | None = "voice-triage-demo.wav"
+    """demo: where the conversation's WAV goes; say: where the sentence goes (None: the speaker)."""
+    text: str | None = None
+    """say: the sentence."""
     config: str | None = None
     """kiosk and doctor: the kiosk's TOML configuration file."""
     given: Mapping[str, object] = field(default_factory=dict)
@@ -85,7 +88,10 @@ def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
     if "voice" in groups:
         p.add_argument("--rate", type=int, metavar="WPM", default=d(None), help="speaking rate in words per minute")
         p.add_argument("--volume", type=float, default=d(None), help="speaking volume, 0 to 1")
-        p.add_argument("--voice", default=d(None), help="a text-to-speech voice id or name")
+        p.add_argument("--voice", default=d(None), help="a voice of the text-to-speech engine (flite: slt, rms, awb; "
+                       "pyttsx3: an espeak-ng voice such as gmw/en-us; piper: joe or a .onnx file)")
+        p.add_argument("--tts", choices=TTS_CHOICES, default=d(None),
+                       help="the text-to-speech engine (auto: the clearest one installed: piper, else flite, else pyttsx3)")
         p.add_argument("--no-captions", action="store_true", default=d(False), help="do not print what is spoken")
     if "listen" in groups:
         p.add_argument("--trailing-silence-ms", type=int, metavar="MS", default=d(None),
@@ -103,6 +109,7 @@ SUBCOMMANDS = {
     "demo": ("a whole spoken conversation with no microphone and no speaker, written to a WAV file",
              {"asr", "voice", "listen"}),
     "devices": ("list the audio devices", set()),
+    "say": ("speak one sentence with the configured voice, or write it to a WAV file with --out", {"voice", "devices"}),
     "download-model": ("fetch a model: vosk (default), whisper-base.en or whisper-small.en (needs internet)", set()),
     "kiosk": ("one session after another, for a clinic or pharmacy kiosk (options override the --config file)",
               {"asr", "devices", "voice", "listen", "config"}),
@@ -126,6 +133,10 @@ def parser() -> argparse.ArgumentParser:
         if name == "demo":
             sp.add_argument("--persona", default="pad", help="the scripted patient")
             sp.add_argument("--out", default="voice-triage-demo.wav", help="the WAV file to write")
+        if name == "say":
+            sp.add_argument("text", help="the sentence to speak")
+            sp.add_argument("--out", metavar="FILE.wav", default=argparse.SUPPRESS,
+                            help="write the sentence to this WAV file instead of playing it")
         if name == "download-model":
             sp.add_argument("extra", nargs=argparse.REMAINDER, help="the model and options (its --help lists them)")
         _add(sp, groups, sub=True)
@@ -147,7 +158,7 @@ def parse_args(argv: list[str] | None) -> Settings:
     get = values.get
     try:
         voice = VoiceSettings(**{k: v for k, v in (("rate", get("rate")), ("volume", get("volume")),
-                                                   ("voice", get("voice"))) if v is not None})
+                                                   ("voice", get("voice")), ("tts", get("tts"))) if v is not None})
         recognizer = RecognizerConfig(asr=get("asr") or "auto", vosk_model=get("vosk_model"),
                                       whisper_model=get("whisper_model"), confirm_below=get("confirm_below"))
         endpoint = EndpointConfig(**{k: v for k, v in (("trailing_silence_ms", get("trailing_silence_ms")),
@@ -160,7 +171,8 @@ def parse_args(argv: list[str] | None) -> Settings:
     stages = Stages(recognizer, endpoint, voice, "off" if get("no_captions") else "large",
                     get("input_device"), get("output_device"))
     return Settings(command=command, stages=stages, extra=tuple(get("extra") or ()), persona=get("persona") or "pad",
-                    out=get("out") or "voice-triage-demo.wav", config=get("config"),
+                    text=get("text"),
+                    out=get("out") if command == "say" else (get("out") or "voice-triage-demo.wav"), config=get("config"),
                     given={k: values[k] for k in typed if k in values})
 
 
@@ -198,6 +210,8 @@ def run(settings: Settings) -> int:
 
         return run_demo(settings.persona, settings.out, settings=stages.voice,
                         captions=Captions(sys.stderr, stages.captions), listener_factory=lambda: _listener(stages))
+    if settings.command == "say":
+        return _run_say(settings)
     if settings.command == "devices":
         from voice_triage.audio.sources import list_devices
 
@@ -253,7 +267,37 @@ def voice_channel(stages: Stages, *, keys=None, speaker_required: bool = False, 
         speech.close()
         raise
     captions.notice(f"speech recognition: {listener.why}")
+    if speech.speaking_aloud:
+        captions.notice(f"speech output: {speech.why}")
     return VoiceChannel(speech, listener, mic, keys=keys() if keys else None, base_settings=speech.settings)
+
+
+def _run_say(settings: Settings) -> int:
+    """`voice-triage say TEXT [--out FILE.wav]`: one sentence with the configured engine, voice, rate and
+    volume, on the speaker or into a WAV file (how a kiosk owner tries voices). 0, or 1 with one line."""
+    from voice_triage.audio.sinks import RecordingSink, write_wav
+    from voice_triage.speech.captions import Captions
+    from voice_triage.speech.output import open_speech_output
+
+    stages, text = settings.stages, (settings.text or "").strip()
+    if not text:
+        print("voice-triage say: give the sentence to speak, in quotes.", file=sys.stderr)
+        return 2
+    recording = RecordingSink() if settings.out else None
+    speech = open_speech_output(stages.voice, output_device=stages.output_device, sink=recording,
+                                captions=Captions(sys.stderr, "plain" if stages.captions != "off" else "off"))
+    try:
+        speech.say(text)
+        spoken = speech.speaking_aloud
+    finally:
+        speech.close()
+    if not spoken:
+        print("voice-triage say: nothing was spoken (see the message above).", file=sys.stderr)
+        return 1
+    if recording is not None:
+        seconds = write_wav(settings.out, recording.clips)
+        print(f"{settings.out}: {seconds:.1f} s, {speech.why}")
+    return 0
 
 
 def _run_live(stages: Stages) -> int:
@@ -283,7 +327,8 @@ def kiosk_stages(config) -> Stages:
     return Stages(recognizer=config.recognizer,
                   endpoint=EndpointConfig(trailing_silence_ms=config.timeouts.trailing_silence_ms,
                                           timeout_s=config.timeouts.listen, vad=config.timeouts.vad),
-                  voice=VoiceSettings(rate=config.voice.rate, volume=config.voice.volume, voice=config.voice.name),
+                  voice=VoiceSettings(rate=config.voice.rate, volume=config.voice.volume, voice=config.voice.name,
+                                      tts=config.voice.tts),
                   captions=config.voice.captions, input_device=config.audio.input_device,
                   output_device=config.audio.output_device)
 
@@ -323,8 +368,8 @@ def doctor_target(settings: Settings):
         else:
             stages, extra = kiosk_stages(config), config.wake.phrases
             configuration = (True, f"{settings.config} is valid")
-    return DoctorTarget(stages.recognizer, stages.input_device, stages.output_device, stages.voice.voice, extra,
-                        configuration)
+    return DoctorTarget(stages.recognizer, stages.input_device, stages.output_device, stages.voice.voice,
+                        stages.voice.tts, extra, configuration)
 
 
 def _kiosk_overrides(settings: Settings) -> dict[str, dict[str, object]]:
@@ -332,7 +377,7 @@ def _kiosk_overrides(settings: Settings) -> dict[str, dict[str, object]]:
     sections = {"audio": {"input_device": "input_device", "output_device": "output_device"},
                 "recognizer": {"asr": "asr", "vosk_model": "vosk_model", "whisper_model": "whisper_model",
                                "confirm_below": "confirm_below"},
-                "voice": {"voice": "name", "rate": "rate", "volume": "volume", "no_captions": "captions"},
+                "voice": {"voice": "name", "tts": "tts", "rate": "rate", "volume": "volume", "no_captions": "captions"},
                 "timeouts": {"listen_timeout": "listen", "trailing_silence_ms": "trailing_silence_ms", "vad": "vad"}}
     out: dict[str, dict[str, object]] = {}
     for section, keys in sections.items():

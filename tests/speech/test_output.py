@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from voice_triage.audio.sinks import NullSink, Pcm, RecordingSink, WavFileSink
 from voice_triage.errors import AudioDeviceError, SpeechOutputError
 from voice_triage.speech.captions import Captions
@@ -112,16 +114,20 @@ def test_no_output_device_means_one_warning_then_captions_only():
     assert "Assistant: Hello.\nAssistant: Is the leg cold?" in done.stderr
 
 
-def test_no_tts_engine_means_one_warning_then_captions_only():
-    """pyttsx3 present but its engine cannot start: simulated by hiding espeak-ng's library from the loader."""
+@pytest.mark.parametrize("hidden,tts,message", [
+    (("pyttsx3",), "pyttsx3", "pyttsx3 package is not installed"),
+    (("pyttsx3", "piper", "voice_triage.speech.flite"), "auto", "No text-to-speech engine is installed")])
+def test_no_tts_engine_means_one_warning_then_captions_only(hidden, tts, message):
+    """The engine asked for (or, with auto, every engine) is not installed: hidden from the import system."""
     code = ("import sys\n"
-            "sys.modules['pyttsx3'] = None\n"  # as if the package were not installed
-            "from voice_triage.speech import open_speech_output, Captions\n"
-            "speech = open_speech_output(captions=Captions(sys.stderr, 'plain'))\n"
+            f"for name in {hidden!r}:\n"
+            "    sys.modules[name] = None\n"  # as if the package were not installed
+            "from voice_triage.speech import open_speech_output, Captions, VoiceSettings\n"
+            f"speech = open_speech_output(VoiceSettings(tts={tts!r}), captions=Captions(sys.stderr, 'plain'))\n"
             "speech.say('Hello.')\n"
             "print(speech.speaking_aloud)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
-    assert done.stderr.count("pyttsx3 package is not installed") == 1
+    assert done.stderr.count(message) == 1
     assert "Assistant: Hello." in done.stderr

@@ -195,6 +195,19 @@ class WavFileSink:
             self._handle.close()
 
 
+def write_wav(path: str | os.PathLike[str], clips: list[Pcm]) -> float:
+    """`clips` one after the other into one WAV file at the first clip's sample rate; its length in seconds.
+    AudioDeviceError (one sentence) when the file cannot be written."""
+    rate = next((c.sample_rate for c in clips if c.frames), 16000)
+    sink = WavFileSink(path, sample_rate=rate)
+    try:
+        for clip in clips:
+            sink.play(clip)
+    finally:
+        sink.close()
+    return sink.seconds_written
+
+
 def parse_device(spec: str | int | None) -> int | str | None:
     """``--output-device`` as given: a number is a device index, anything else part of a device name."""
     if spec is None or isinstance(spec, int):

@@ -4,7 +4,7 @@
     audio devices   sounddevice sees a microphone and a speaker (the configured ones, if any)
     recognizer      the speech recognizer and its model are there (PocketSphinx's bundled English
                     model; a Vosk model if one is configured)
-    text to speech  pyttsx3 with espeak-ng renders a sentence
+    text to speech  the engine --tts picks (auto: the clearest installed) renders a sentence
     grammar words   every word of every phrase the session listens for is in the model's dictionary
 
 Every check imports what it needs itself, so one missing library fails one check, not the doctor.
@@ -13,7 +13,6 @@ Exit status 0 when everything passes, 1 otherwise.
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
 from dataclasses import dataclass
 from typing import Callable, Iterable, TextIO
@@ -50,6 +49,8 @@ class DoctorTarget:
     """A speaker index or name; None: the default."""
     voice: str | None = None
     """A TTS voice; None: the engine's default."""
+    tts: str = "auto"
+    """Which text-to-speech engine (auto: the clearest installed)."""
     extra_phrases: tuple[str, ...] = ()
     """More phrases listened for (the kiosk's wake phrases)."""
     configuration: tuple[bool, str] | None = None
@@ -103,15 +104,13 @@ def check_recognizer(target: DoctorTarget) -> CheckResult:
 
 
 def check_tts(target: DoctorTarget) -> CheckResult:
-    """pyttsx3 (espeak-ng on Linux) renders a sentence to audio."""
+    """The text-to-speech engine the session would use (auto: the clearest installed) renders a sentence."""
     name = "text to speech"
-    if sys.platform.startswith("linux") and not (shutil.which("espeak-ng") or shutil.which("espeak")):
-        return CheckResult(name, False, "espeak-ng is not installed", "apt install espeak-ng")
     try:
+        from voice_triage.speech.engines import build_synthesizer
         from voice_triage.speech.settings import VoiceSettings
-        from voice_triage.speech.synthesizer import Pyttsx3Synthesizer
 
-        synth = Pyttsx3Synthesizer()
+        synth, why = build_synthesizer(target.tts)
         try:
             if target.voice:
                 synth.resolve_voice(target.voice)
@@ -120,9 +119,9 @@ def check_tts(target: DoctorTarget) -> CheckResult:
             synth.close()
     except VoiceTriageError as exc:
         return CheckResult(name, False, str(exc),
-                           "Install espeak-ng (apt install espeak-ng) and pyttsx3 (pip install "
-                           "'voice-triage[speech]'); check voice.name against 'espeak-ng --voices'.")
-    return CheckResult(name, True, f"{synth.name} rendered {audio.seconds:.1f} s of speech")
+                           "Install flite (apt install flite) or espeak-ng with pyttsx3 (pip install "
+                           "'voice-triage[speech]'); check voice.name against 'voice-triage say --help'.")
+    return CheckResult(name, True, f"{why}: rendered {audio.seconds:.1f} s of speech")
 
 
 def grammar_phrases(extra: Iterable[str] = ()) -> list[str]:

@@ -7,18 +7,31 @@ so a session never stops because of its voice.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from voice_triage.audio.sinks import AudioSink, NullSink, Pcm, open_speaker
 from voice_triage.errors import AudioDeviceError, SpeechOutputError
 from voice_triage.speech.captions import Captions, CaptionStyle
 from voice_triage.speech.settings import VoiceCommand, VoiceSettings
-from voice_triage.speech.synthesizer import CaptionOnly, Pyttsx3Synthesizer, Synthesizer, UnknownVoiceError
+from voice_triage.speech.synthesizer import CaptionOnly, Synthesizer, UnknownVoiceError
 
 logger = logging.getLogger(__name__)
 
 EMERGENCY_REPEAT_PAUSE = 0.6
 """Seconds of silence between the emergency instruction and its repetition."""
+SENTENCE_PAUSE = 0.3
+"""Seconds of silence between two sentences spoken one after the other."""
+QUESTION_PAUSE = 0.5
+"""Seconds of silence before a question, so that it stands apart from what led up to it."""
+EMERGENCY_PAUSE = 0.6
+"""Seconds of silence before and after the emergency instruction."""
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z0-9\"'])")
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut into sentences, each spoken (and rendered) on its own."""
+    return [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
 
 
 class SpeechOutput:
@@ -34,6 +47,11 @@ class SpeechOutput:
         """Every sentence said so far, in order (a repeated emergency instruction appears twice)."""
         self.seconds_played = 0.0
         """Seconds of audio handed to the sink so far (0 with captions only)."""
+        self.why = synthesizer.name
+        """Which engine speaks and why (`--tts auto` says which one it took)."""
+        self._last_end: float | None = None
+        """When the last audio ended (monotonic seconds), for the pause before the next sentence."""
+        self._after_emergency = False
 
     @property
     def settings(self) -> VoiceSettings:
@@ -46,25 +64,39 @@ class SpeechOutput:
         return not isinstance(self.synthesizer, CaptionOnly) and not isinstance(self.sink, NullSink)
 
     def say(self, text: str) -> None:
-        """Caption `text`, then speak it; returns when it has been spoken."""
+        """Caption `text`, then speak it sentence by sentence (the first one plays while the engine has
+        rendered only it), with a short pause between sentences and a longer one before a question;
+        returns when it has been spoken."""
         self.captions.assistant(text)
         self.spoken.append(text)
-        audio = self._render(text, self._settings)
-        if audio is not None:
+        for sentence in sentences(text):
+            audio = self._render(sentence, self._settings)
+            if audio is None:
+                return
+            wanted = EMERGENCY_PAUSE if self._after_emergency else \
+                QUESTION_PAUSE if sentence.rstrip().endswith("?") else SENTENCE_PAUSE
+            self._pause_before(audio, wanted)
+            self._after_emergency = False
             self._play(audio)
 
     def say_emergency(self, text: str) -> None:
-        """The emergency instruction: a banner caption, spoken at full volume, then repeated once."""
+        """The emergency instruction: a banner caption, set apart by a pause, spoken at full volume, then
+        repeated once."""
         self.captions.emergency(text)
         audio = self._render(text, self._settings.at_full_volume())
         for i in range(2):
             self.spoken.append(text)
             if audio is None:
                 continue
-            if i:
-                pause = Pcm.silence(EMERGENCY_REPEAT_PAUSE, audio.sample_rate)
-                self._play(pause)
+            self._pause_before(audio, EMERGENCY_REPEAT_PAUSE if i else EMERGENCY_PAUSE)
             self._play(audio)
+        self._after_emergency = True
+
+    def _pause_before(self, audio: Pcm, wanted: float) -> None:
+        """`wanted` seconds of silence before `audio` when it follows speech that just ended (not after a
+        longer quiet, such as a listening turn: the reply starts at once)."""
+        if self._last_end is not None and time.monotonic() - self._last_end < wanted:
+            self._play(Pcm.silence(wanted, audio.sample_rate))
 
     def adjust(self, command: VoiceCommand | str) -> VoiceSettings:
         """Apply a spoken "slower", "faster", "louder" or "quieter"; the change lasts the session."""
@@ -98,6 +130,7 @@ class SpeechOutput:
     def _play(self, audio: Pcm) -> None:
         try:
             self.sink.play(audio)
+            self._last_end = time.monotonic()
             self.seconds_played += audio.seconds
         except AudioDeviceError as exc:
             broken, self.sink = self.sink, NullSink()
@@ -128,8 +161,10 @@ def open_speech_output(settings: VoiceSettings | None = None, *, output_device: 
     captions = captions or Captions(style=CaptionStyle.LARGE)
     if not speak:
         return SpeechOutput(CaptionOnly(), NullSink(), captions, settings)
+    from voice_triage.speech.engines import build_synthesizer
+
     try:
-        synthesizer: Synthesizer = Pyttsx3Synthesizer()
+        synthesizer, why = build_synthesizer(settings.tts)
     except SpeechOutputError as exc:
         message = f"{exc} The assistant will show captions only."
         logger.info("%s", message)
@@ -152,5 +187,9 @@ def open_speech_output(settings: VoiceSettings | None = None, *, output_device: 
         captions.notice(message)
         synthesizer.close()
         return SpeechOutput(CaptionOnly(), NullSink(), captions, settings)
-    logger.info("speech output: %s on %s", synthesizer.name, sink.name)
-    return SpeechOutput(synthesizer, sink, captions, settings)
+    if settings.voice is not None:
+        why = f"{why}, voice {settings.voice}"
+    logger.info("speech output: %s on %s", why, sink.name)
+    speech = SpeechOutput(synthesizer, sink, captions, settings)
+    speech.why = why
+    return speech

@@ -17,6 +17,8 @@ SPOKEN_VOLUME_LIMITS = (0.3, 1.0)
 """How far "quieter" and "louder" may go: never quieter than can still be heard in a waiting room."""
 VOLUME_STEP = 0.2
 """Volume one "louder" or "quieter" changes."""
+TTS_CHOICES = ("auto", "piper", "flite", "pyttsx3")
+"""Text-to-speech engines (`--tts`); auto takes the clearest one installed (speech.engines.CLEAREST_FIRST)."""
 
 
 class VoiceCommand(str, Enum):
@@ -37,9 +39,14 @@ class VoiceSettings:
     volume: float = 0.8
     """Loudness from 0.0 (silent) to 1.0 (full); the emergency instruction always uses 1.0."""
     voice: str | None = None
-    """The engine's voice id or name (e.g. ``gmw/en-us``), or None for the engine's default voice."""
+    """The engine's voice id or name (``slt`` for flite, ``gmw/en-us`` for pyttsx3), or None for the
+    engine's clearest voice."""
+    tts: str = "auto"
+    """Which text-to-speech engine (TTS_CHOICES); auto: the clearest one installed."""
 
     def __post_init__(self) -> None:
+        if self.tts not in TTS_CHOICES:
+            raise ValueError(f"the text-to-speech engine must be one of {', '.join(TTS_CHOICES)}, not {self.tts!r}")
         low, high = RATE_LIMITS
         if not low <= self.rate <= high:
             raise ValueError(f"the speaking rate must be between {low} and {high} words per minute, not {self.rate}")

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from voice_triage.errors import VoiceTriageError
 from voice_triage.recognition.config import ASR_CHOICES, VAD_CHOICES, RecognizerConfig
+from voice_triage.speech.settings import TTS_CHOICES
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class VoiceConfig:
 
     name: str | None = None
     """The text-to-speech voice id or name (e.g. ``gmw/en-us``); None for the engine's default."""
+    tts: str = "auto"
+    """The text-to-speech engine: auto (the clearest installed), piper, flite or pyttsx3."""
     rate: int = 160
     """Speaking rate in words per minute (80 to 320)."""
     volume: float = 0.8
@@ -79,7 +82,7 @@ class WakeConfig:
     invitation_interval: float = 0.0
     """Seconds between spoken invitations while nobody is using the kiosk; 0: never speak while waiting."""
     invitation: str = ("If you have leg pain that comes with walking, I can help you think it through. "
-                       "Say hello, or press any key, to start.")
+                       "To start, say hello, or press a key.")
     """The invitation sentence."""
 
 
@@ -263,7 +266,7 @@ SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
     "recognizer": (RecognizerConfig, {"asr": _choice(ASR_CHOICES), "vosk_model": _optional_text,
                                       "whisper_model": _optional_text,
                                       "confirm_below": _optional_fraction}),
-    "voice": (VoiceConfig, {"name": _optional_text, "rate": _int_between(80, 320, "words per minute"),
+    "voice": (VoiceConfig, {"name": _optional_text, "tts": _choice(TTS_CHOICES), "rate": _int_between(80, 320, "words per minute"),
                             "volume": _fraction, "persist_adjustments": _bool,
                             "captions": _choice(CAPTION_STYLES)}),
     "timeouts": (TimeoutConfig, {"listen": _seconds(positive=True), "idle": _seconds(positive=True),
