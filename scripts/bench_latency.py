@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=int, default=200, help="assistant's speaking rate (wpm); faster = shorter run")
     ap.add_argument("--asr", default="auto", choices=["auto", "vosk", "whisper", "pocketsphinx"])
     ap.add_argument("--vad", default="auto", choices=["auto", "silero", "energy"])
-    ap.add_argument("--tts", default="auto", choices=["auto", "piper", "flite", "pyttsx3"],
+    ap.add_argument("--tts", default="auto", choices=["auto", "flite", "piper", "pyttsx3"],
                     help="the text-to-speech engine (auto: as the CLI chooses)")
     ap.add_argument("--trailing-silence-ms", type=int, default=None, help="endpointing (default: the CLI's)")
     ap.add_argument("--settle-ms", type=int, default=None,

@@ -29,7 +29,7 @@ PY
 [ -x .venv/bin/python ] || python3 -m venv .venv
 
 extras="speech"
-[ $want_tests -eq 1 ] && extras="speech,test,vosk-ko-test"
+[ $want_tests -eq 1 ] && extras="speech,test,vosk-ko-test,piper"
 stamp=".venv/.voice-triage-$(sha256sum pyproject.toml | cut -c1-16)-${extras//,/-}"
 if [ ! -e "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null

@@ -91,7 +91,7 @@ def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
         p.add_argument("--voice", default=d(None), help="a voice of the text-to-speech engine (flite: slt, rms, awb; "
                        "pyttsx3: an espeak-ng voice such as gmw/en-us; piper: joe or a .onnx file)")
         p.add_argument("--tts", choices=TTS_CHOICES, default=d(None),
-                       help="the text-to-speech engine (auto: the clearest one installed: piper, else flite, else pyttsx3)")
+                       help="the text-to-speech engine (auto: the clearest one installed: flite, else piper, else pyttsx3)")
         p.add_argument("--no-captions", action="store_true", default=d(False), help="do not print what is spoken")
     if "listen" in groups:
         p.add_argument("--trailing-silence-ms", type=int, metavar="MS", default=d(None),

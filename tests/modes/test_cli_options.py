@@ -79,3 +79,15 @@ def test_the_voice_activity_detector_is_chosen_on_the_command_line_or_in_the_kio
         == "silero"
     with pytest.raises(KioskConfigError, match="timeouts.vad"):
         parse_config('[timeouts]\nvad = "loud"\n')
+
+
+def test_the_tts_engine_comes_from_the_command_line_or_the_kiosk_file():
+    from voice_triage.cli import kiosk_stages
+
+    assert parse_args(["--text", "--tts", "flite"]).stages.voice.tts == "flite"
+    assert parse_args(["--text"]).stages.voice.tts == "auto"
+    config = parse_config('[voice]\ntts = "pyttsx3"\nname = "gmw/en-us"\n')
+    assert (kiosk_stages(config).voice.tts, kiosk_stages(config).voice.voice) == ("pyttsx3", "gmw/en-us")
+    assert kiosk_stages(with_overrides(config, {"voice": {"tts": "flite"}})).voice.tts == "flite"
+    with pytest.raises(KioskConfigError, match=r"voice.tts"):
+        parse_config('[voice]\ntts = "festival"\n')

