@@ -23,7 +23,7 @@ from voice_triage.modes.live import EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK, run_
 from voice_triage.modes.voice import VoiceChannel
 from voice_triage.recognition.base import Recognition
 from voice_triage.speech.captions import Captions
-from voice_triage.speech.output import SpeechOutput
+from voice_triage.speech.output import SpeechOutput, sentences
 from voice_triage.speech.settings import VoiceSettings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -129,7 +129,7 @@ def test_a_persona_reaches_its_disposition_and_every_sentence_is_spoken():
     assert result.end["patterns"][0] == "pad_claudication"
     said = [e["text"] for e in result.events if e["event"] == "say"]
     assert speech.spoken == said
-    assert [text for text, _ in speech.synthesizer.calls] == said
+    assert [text for text, _ in speech.synthesizer.calls] == [part for text in said for part in sentences(text)]
 
 
 def test_half_duplex_the_microphone_is_closed_whenever_the_assistant_speaks():

@@ -84,10 +84,10 @@ def test_real_people_saying_an_answer_are_heard(whisper, word):
     assert right >= len(clips) - 1, word
 
 
-MISHEARD = (("stop", "sc2test_5170b77f_nohash_0.wav"), ("stop", "sc2test_26b28ea7_nohash_0.wav"),
-            ("stop", "sc2test_47d01978_nohash_0.wav"), ("no", "sc2test_1f3bece8_nohash_0.wav"))
-"""Real people's answers that free decoding of the clip alone writes as another word ("step.", "stuff",
-"start.", "Now.")."""
+MISHEARD = (("stop", "sc2test_5170b77f_nohash_0.wav"), ("stop", "sc2test_2aa787cf_nohash_0.wav"),
+            ("no", "sc2test_1093c8e7_nohash_0.wav"))
+"""Real people's answers that free decoding of the clip alone writes as another word ("step.", "stuff.",
+"Now..."), with ctranslate2 4.8.5 (pinned: another version decodes some clips differently)."""
 
 
 def normalised(result) -> str:

@@ -46,7 +46,7 @@ class SpeechOutput:
         self.spoken: list[str] = []
         """Every sentence said so far, in order (a repeated emergency instruction appears twice)."""
         self.seconds_played = 0.0
-        """Seconds of audio handed to the sink so far (0 with captions only)."""
+        """Seconds of speech handed to the sink so far, pauses not counted (0 with captions only)."""
         self.why = synthesizer.name
         """Which engine speaks and why (`--tts auto` says which one it took)."""
         self._last_end: float | None = None
@@ -96,7 +96,7 @@ class SpeechOutput:
         """`wanted` seconds of silence before `audio` when it follows speech that just ended (not after a
         longer quiet, such as a listening turn: the reply starts at once)."""
         if self._last_end is not None and time.monotonic() - self._last_end < wanted:
-            self._play(Pcm.silence(wanted, audio.sample_rate))
+            self._play(Pcm.silence(wanted, audio.sample_rate), pause=True)
 
     def adjust(self, command: VoiceCommand | str) -> VoiceSettings:
         """Apply a spoken "slower", "faster", "louder" or "quieter"; the change lasts the session."""
@@ -127,11 +127,12 @@ class SpeechOutput:
         logger.debug("rendered %.2f s of speech in %.0f ms", audio.seconds, 1000 * (time.perf_counter() - started))
         return audio
 
-    def _play(self, audio: Pcm) -> None:
+    def _play(self, audio: Pcm, pause: bool = False) -> None:
         try:
             self.sink.play(audio)
             self._last_end = time.monotonic()
-            self.seconds_played += audio.seconds
+            if not pause:
+                self.seconds_played += audio.seconds
         except AudioDeviceError as exc:
             broken, self.sink = self.sink, NullSink()
             self._fall_back(f"{exc} From now on the assistant shows captions only.", broken)
