@@ -109,13 +109,18 @@ def download_vosk_model(dest: str | Path | None = None, *, url: str = MODEL_URL,
                 raise ModelError(f"The archive {url} does not hold a single model folder.")
             inner = entries[0]
         validate_vosk_model(inner)
-        try:
-            os.rename(inner, target)
-        except OSError as exc:
-            if target.exists():  # another process won the race; its copy is as good as ours
-                return target
-            raise ModelError(f"Could not move the model into {target}: {exc.strerror}.") from exc
+        _move_into_place(inner, target)
     return target
+
+
+def _move_into_place(folder: Path, target: Path) -> None:
+    """Rename a whole, checked model folder to `target` (atomic on one file system)."""
+    try:
+        os.rename(folder, target)
+    except OSError as exc:
+        if target.exists():  # another process won the race; its copy is as good as ours
+            return
+        raise ModelError(f"Could not move the model into {target}: {exc.strerror}.") from exc
 
 
 EN_TOKENIZER = ("tokenizer.json", 2_128_466, "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df")
@@ -184,12 +189,7 @@ def download_whisper_model(name: str, dest: str | Path | None = None, *, base_ur
             _fetch(model.url(file, base_url), folder / file, sha, progress=progress, timeout=timeout, size=size,
                    instead="pass --whisper-model PATH")
         validate_whisper_model(folder)
-        try:
-            os.rename(folder, target)
-        except OSError as exc:
-            if target.exists():  # another process won the race; its copy is as good as ours
-                return target
-            raise ModelError(f"Could not move the model into {target}: {exc.strerror}.") from exc
+        _move_into_place(folder, target)
     return target
 
 
