@@ -1,4 +1,4 @@
-"""Choosing the text-to-speech engine (`--tts auto|piper|flite|pyttsx3`) and saying which and why."""
+"""Choosing the text-to-speech engine (`--tts auto|flite|piper|pyttsx3`) and saying which and why."""
 from __future__ import annotations
 
 import logging

@@ -80,8 +80,8 @@ class CaptionOnly:
 
 PREFERRED_VOICE = "gmw/en-us"
 """pyttsx3's voice when none is asked for, where the engine has it (espeak-ng's American English): words
-misheard over every sentence in prompts/ 14.2% at 150 words a minute against 18.4% for espeak-ng's default
-voice at 160 (scripts/bench_tts.py). Other platforms keep their own default voice."""
+misheard over every sentence the assistant can say 14.7% against 17.1% for espeak-ng's default voice, both at
+160 words a minute (scripts/bench_tts.py). Other platforms keep their own default voice."""
 
 
 class Pyttsx3Synthesizer:
@@ -114,7 +114,7 @@ class Pyttsx3Synthesizer:
         a kiosk that retries a missing speaker once made an empty one per try)."""
         self._count = 0
         self._voices: list[VoiceInfo] | None = None
-        if self._espeak and self._shared.default_voice == self._shared.voice:
+        if self._espeak:
             try:
                 preferred = self.resolve_voice(PREFERRED_VOICE)
             except UnknownVoiceError:
