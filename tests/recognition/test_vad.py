@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from tests.support import SHARED
+from tests.support import SHARED, needs_real_clips
 from voice_triage.audio.sources import SAMPLE_RATE, read_wav
 from voice_triage.audio.vad import EnergyVad, SileroVad, make_vad
 from voice_triage.recognition.config import EndpointConfig
@@ -47,6 +47,7 @@ def test_silero_is_the_detector_where_it_is_installed():
     assert isinstance(make_vad(dataclasses.replace(EndpointConfig(), vad="energy")), EnergyVad)
 
 
+@needs_real_clips
 @pytest.mark.parametrize("word, colour", [("yes", "pink"), ("no", "brown"), ("stop", "white")])
 def test_a_real_persons_word_in_10_db_noise_is_found_where_it_is(word, colour):
     manifest_dir = SHARED / "eval" / "real" / "kws" / word

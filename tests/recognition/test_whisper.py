@@ -9,7 +9,7 @@ import pytest
 import speechgen
 from speechgen import Clip
 
-from tests.support import SHARED
+from tests.support import SHARED, needs_real_clips
 from voice_triage.audio.sources import read_wav
 from voice_triage.recognition.config import RecognizerConfig
 from voice_triage.recognition.listener import build_listener
@@ -72,6 +72,7 @@ def real_clips(word: str, n: int = 6):
     return [SHARED / "eval" / "real" / clip["path"] for clip in manifest if clip["text"] == word][:n]
 
 
+@needs_real_clips
 @pytest.mark.parametrize("word", ["yes", "no", "stop"])
 def test_real_people_saying_an_answer_are_heard(whisper, word):
     clips = real_clips(word)
@@ -94,6 +95,7 @@ def normalised(result) -> str:
     return (result.text if result is not None and result.understood else "").lower().strip(".!?, ")
 
 
+@needs_real_clips
 def test_an_expected_one_word_answer_wins_over_a_near_miss_only_where_it_is_expected(whisper):
     recognizer = whisper.recognizer
     recognizer.set_context("")
@@ -107,6 +109,7 @@ def test_an_expected_one_word_answer_wins_over_a_near_miss_only_where_it_is_expe
         assert normalised(result) == word and result.heard == free.text, (result, free)
 
 
+@needs_real_clips
 def test_real_words_that_are_no_answer_are_not_taken_as_one(whisper):
     words = ("go", "up", "down", "bed", "cat", "happy", "off", "on", "left", "wow")
     clips = [path for word in words for path in real_clips(word, 3)]
@@ -180,6 +183,7 @@ def test_a_sentence_at_a_yes_no_question_is_decoded_again_for_the_emergency_phra
     assert turn.emergency is not None, (result, turn.events)
 
 
+@needs_real_clips
 def test_the_encoder_window_hears_what_the_whole_30_seconds_hear(whisper, speech_dir):
     """Only WINDOW_S of Whisper's 30 s window is encoded with the answer (the rest is the encoder's output for
     silence, encoded once at load): the same words as encoding all 30 s, on real clips and a sentence."""
@@ -223,6 +227,7 @@ NOW_FOR_NO = ("sc2test_5e3dde6b_nohash_0.wav", "sc2test_4c6167ca_nohash_1.wav", 
 """Real people saying "no" that Whisper tiny.en, hearing the clip alone, writes as "Now" or "Now."."""
 
 
+@needs_real_clips
 def test_the_question_just_asked_is_whispers_context_so_no_is_not_now(whisper):
     """Heard after the question it answers (Whisper's previous text), "no" is "No."; without it, "Now."."""
     import dataclasses
@@ -258,6 +263,7 @@ def test_one_emergency_word_alone_heard_unclearly_is_asked_back(whisper):
     assert not whisper._cross_checked(sentence, plan).doubtful
 
 
+@needs_real_clips
 def test_the_question_written_back_instead_of_the_answer_is_not_understood(whisper):
     """With the question as its context, Whisper tiny.en once wrote a real person's "down" as the question
     itself ("Does one of your feet feel colder than the other?"), which was taken as yes."""

@@ -11,6 +11,18 @@ ROOT = Path(__file__).resolve().parents[2]
 """The checkout."""
 SHARED = ROOT.parent / "shared"
 """shared/ beside the checkout (the clinical source, the evaluation cases and tools)."""
+REAL_CLIPS = SHARED / "eval" / "real"
+"""Real people's recordings (shared/eval/real: Speech Commands, CC BY 4.0)."""
+
+
+def needs_real_clips(test):
+    """Skip `test`, saying why, where shared/eval/real is not beside the checkout (as other shared data)."""
+    import pytest
+
+    return pytest.mark.skipif(not (REAL_CLIPS / "manifest.json").exists(),
+                              reason="shared/eval/real is not beside this checkout")(test)
+
+
 EXE = shutil.which("voice-triage", path=str(Path(sys.executable).parent)) or "voice-triage"
 """The installed console script."""
 
