@@ -131,3 +131,28 @@ def test_no_tts_engine_means_one_warning_then_captions_only(hidden, tts, message
     assert done.stdout.strip() == "False"
     assert done.stderr.count(message) == 1
     assert "Assistant: Hello." in done.stderr
+
+
+class SlowSynth(ToneSynth):
+    """Takes longer to render a sentence than any pause lasts, as Piper did on a loaded machine."""
+
+    def render(self, text, settings):
+        import time
+
+        time.sleep(0.35)
+        return super().render(text, settings)
+
+
+def test_pauses_follow_the_sentences_not_the_time_the_engine_took():
+    """Regression (issue 20): the pause between sentences was left out whenever rendering the next sentence took
+    longer than the pause (Piper under load failed test_sentences_are_set_apart...[piper]). Sentences of one reply
+    are always set apart; the first sentence after listening starts at once."""
+    sink = RecordingSink()
+    speech = SpeechOutput(SlowSynth(), sink, Captions(io.StringIO()), VoiceSettings())
+    speech.say("Thank you. It helps.")
+    speech.say("Is one leg colder?")
+    pauses = [round(c.seconds, 2) for c in sink.clips if not any(c.samples)]
+    assert pauses == [0.3, 0.5]
+    speech.listening()
+    speech.say("Okay.")
+    assert any(sink.clips[-1].samples) and any(sink.clips[-2].samples), "no pause before a reply"

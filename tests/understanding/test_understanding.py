@@ -21,7 +21,7 @@ EMERGENCY = [
     ("I've got chest pains", "chest_pain"), ("pains in my chest", "chest_pain"), ("chest pain", "chest_pain"),
     ("it feels like an elephant on my chest", "chest_pain"), ("there's a squeezing feeling in my chest", "chest_pain"),
     ("my chest feels heavy", "chest_pain"), ("my chest is burning", "chest_pain"), ("I have chest pressure", "chest_pain"),
-    ("I am having a heart attack", "chest_pain"), ("I think it's my heart", "chest_pain"),
+    ("I am having a heart attack", "chest_pain"),
     ("yes and my chest hurts too", "chest_pain"), ("I think I have some chest pain", "chest_pain"),
     ("maybe a little chest pain", "chest_pain"), ("not sure, maybe my chest hurts a bit", "chest_pain"),
     ("Yes, chest pain", "chest_pain"), ("chest discomfort", "chest_pain"), ("wait, my chest feels tight", "chest_pain"),

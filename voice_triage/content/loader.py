@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from voice_triage.errors import ContentError
+from voice_triage.content.symptoms import SymptomLexicon, parse_symptoms
 from voice_triage.content.templates import expand
 
 ROOT_ENV = "VOICE_TRIAGE_CONTENT"
@@ -30,6 +31,7 @@ FILES = {
     "answers": "grammars/answers.yaml",
     "commands": "grammars/commands.yaml",
     "emergency": "grammars/emergency.yaml",
+    "symptoms": "grammars/symptoms.yaml",
     "cues": "grammars/features.yaml",
     "context": "grammars/context.yaml",
     "keys": "grammars/keys.yaml",
@@ -112,6 +114,9 @@ class Question:
     askback: str = ""
     """For the emergency features: the question asked when a mention may not be the person's own or
     not current ("my wife has chest pain"): "Do you have chest pain or tightness yourself, right now?"."""
+    askback_said: str = ""
+    """For the emergency features: the question asked when what was said may be the symptom and may not be
+    ("my heart is racing", "pressure in the middle of my ..."), with {quote} for the words said back."""
 
 
 @dataclass(frozen=True)
@@ -253,10 +258,9 @@ class ContextRules:
 
 @dataclass(frozen=True)
 class EmergencyLexicon:
-    """The words of the emergency check (grammars/emergency.yaml)."""
+    """What the recognizers listen for at every question for the emergency check (grammars/emergency.yaml).
+    What the words mean is the symptom model's (grammars/symptoms.yaml)."""
 
-    targets: Mapping[str, tuple[Target, ...]]
-    """reason -> the ways it is mentioned (symptoms, terms, normal)."""
     mentions: tuple[str, ...]
     """Emergency phrases for the recognizers' grammars."""
     denials: tuple[str, ...]
@@ -308,7 +312,9 @@ class Content:
     polite_after: tuple[str, ...]
     """Words taken off the end before matching a command, longest first."""
     emergency: EmergencyLexicon
-    """The emergency check's words."""
+    """The emergency phrases the recognizers listen for."""
+    symptoms: SymptomLexicon
+    """The symptom model's words: sites, findings, healthy states, senses (grammars/symptoms.yaml)."""
     cues: Mapping[str, tuple[Target, ...]]
     """How each feature is mentioned in free speech, by feature id."""
     context: ContextRules
@@ -426,8 +432,11 @@ def _questions(data: Any, features: Mapping[str, Feature]) -> dict[str, Question
         q = w.mapping(q, f"questions.{fid}")
         key = f"questions.{fid}"
         askback = w.text(q, "askback", key) if fid in EMERGENCY_REASONS else ""
+        said = w.text(q, "askback_said", key) if fid in EMERGENCY_REASONS else ""
+        if said and "{quote}" not in said:
+            raise w.fail(f"{key}.askback_said", "must say the words back: put {quote} where they go")
         out[fid] = Question(fid, w.text(q, "ask", key), w.text(q, "simpler", key), w.text(q, "help", key),
-                            w.text(q, "reason", key), w.source(q, key), w.text(q, "why", key), askback)
+                            w.text(q, "reason", key), w.source(q, key), w.text(q, "why", key), askback, said)
     for fid in features:
         if fid not in out:
             raise w.fail(f"questions.{fid}", "the feature has no question")
@@ -600,28 +609,14 @@ def _cues(data: Any, features: Mapping[str, Feature]) -> dict[str, tuple[Target,
 def _emergency(data: Any) -> EmergencyLexicon:
     w = _Where(FILES["emergency"])
     data = w.mapping(data, "(top)")
-    reasons = w.mapping(data.get("reasons"), "reasons")
-    if sorted(reasons) != sorted(EMERGENCY_REASONS):
-        raise w.fail("reasons", f"must be exactly {', '.join(EMERGENCY_REASONS)}")
-    targets = {}
-    for reason, entry in reasons.items():
-        key = f"reasons.{reason}"
-        entry = w.mapping(entry, key)
-        w.source(entry, key)
-        found = [Target(reason, rx, Polarity.PRESENT, "symptom") for rx in w.regexes(entry.get("symptoms"), f"{key}.symptoms")]
-        if not found:
-            raise w.fail(f"{key}.symptoms", "no symptoms")
-        found += [Target(reason, rx, Polarity.PRESENT, "term") for rx in w.regexes(entry.get("terms"), f"{key}.terms")]
-        found += [Target(reason, rx, Polarity.ABSENT, "normal", flips=True)
-                  for rx in w.regexes(entry.get("normal"), f"{key}.normal")]
-        targets[reason] = tuple(found)
+    w.source(data, "(top)")
     lists = []
     for key in ("phrases", "denials", "lookalikes"):
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
             raise w.fail(key, "expected a list of phrases")
         lists.append(tuple(items))
-    return EmergencyLexicon(targets, *lists)
+    return EmergencyLexicon(*lists)
 
 
 def _words(w: _Where, templates: Any, key: str) -> list[tuple[str, ...]]:
@@ -712,6 +707,7 @@ def content_from_data(parts: Mapping[str, Any]) -> Content:
     _check_unique(everything)
     cues = _cues(parts["cues"], features)
     emergency = _emergency(parts["emergency"])
+    symptoms = parse_symptoms(parts["symptoms"])
     context = _context(parts["context"])
     lead_ins = answers_data.get("lead_ins") or []
     if not isinstance(lead_ins, list) or not all(isinstance(x, str) for x in lead_ins):
@@ -722,7 +718,7 @@ def content_from_data(parts: Mapping[str, Any]) -> Content:
     keys = _keys(parts["keys"])
     return Content(features, pattern_ids, questions, speech, patterns, rules, screening, answers, consent_yes,
                    consent_listen, tuple(sorted({tuple(x.split()) for x in lead_ins}, key=len, reverse=True)),
-                   tuple(listen_leads), keys, commands, before, after, emergency, cues, context, dict(FILES))
+                   tuple(listen_leads), keys, commands, before, after, emergency, symptoms, cues, context, dict(FILES))
 
 
 def _keys(data: Any) -> Mapping[str, str]:

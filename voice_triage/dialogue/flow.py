@@ -6,7 +6,7 @@ Part of the Session (dialogue/session.py), which mixes it in: it reads and write
 from __future__ import annotations
 
 from voice_triage.content import rules
-from voice_triage.content.loader import Disposition, Kind
+from voice_triage.content.loader import EMERGENCY_REASONS, Disposition, Kind
 from voice_triage.dialogue.turn import Snapshot
 
 
@@ -22,7 +22,7 @@ class Flow:
 
     def _answer(self, feature: str, value: str) -> None:
         content = self.content
-        if feature in content.emergency.targets and value in ("yes", "unsure"):
+        if feature in EMERGENCY_REASONS and value in ("yes", "unsure"):
             self._record(feature, "yes")
             self._emergency(feature, self._last_text, None, recorded=True)
             return
@@ -54,7 +54,7 @@ class Flow:
         recorded silently: it is confirmed with the person, one at a time; a "no" out of turn is not
         taken (red flags are always asked)."""
         for fid, value in features.items():
-            if fid == skip or fid in self.content.emergency.targets:
+            if fid == skip or fid in EMERGENCY_REASONS:
                 continue
             if self.content.features[fid].kind is Kind.RED_FLAG:
                 if value in ("yes", "unsure") and self.answers.get(fid) not in ("yes", "unsure") \
@@ -106,7 +106,8 @@ class Flow:
         if qid == "confirm" and self.confirming:
             feature, value = self.confirming
             if self.confirm_origin == "askback":
-                text = self.content.questions[feature].askback
+                said = self.content.questions[feature].askback_said
+                text = said.format(quote=self.confirm_quote) if self.confirm_quote else self.content.questions[feature].askback
             else:
                 text = text.format(value=self.content.questions[feature].reason if value == "yes" else value)
         self.asked = text

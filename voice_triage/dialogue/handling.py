@@ -5,6 +5,7 @@ Part of the Session (dialogue/session.py), which mixes it in: it reads and write
 """
 from __future__ import annotations
 
+from voice_triage.content.loader import EMERGENCY_REASONS
 from voice_triage.speech.settings import VoiceCommand
 from voice_triage.understanding.interpret import FREE, Meaning
 
@@ -63,7 +64,7 @@ class Handling:
             return
         # a yes/no question about a feature
         if intent in ("yes", "no", "unsure"):
-            if self._doubtful(confidence) or (intent == "no" and self.question in self.content.emergency.targets
+            if self._doubtful(confidence) or (intent == "no" and self.question in EMERGENCY_REASONS
                                               and self._doubtful(confidence, self.policy.emergency_no_sure)):
                 self._learn(meaning.features, skip=self.question)
                 self._confirm(self.question, intent, "heard")
@@ -92,8 +93,9 @@ class Handling:
         return confidence < (confirm_below if below is None else max(below, confirm_below))
 
 
-    def _confirm(self, feature: str, value: str, origin: str) -> None:
+    def _confirm(self, feature: str, value: str, origin: str, quote: str = "") -> None:
         self.confirming, self.confirm_origin, self.confirm_return = (feature, value), origin, self.question
+        self.confirm_quote = quote
 
 
     def _ask_back(self, meaning: Meaning) -> None:
@@ -102,7 +104,14 @@ class Handling:
         person may have meant someone else's then, or it may have started since)."""
         reason = meaning.reason or "chest_pain"
         self._learn(meaning.features, skip=self.question)
-        if reason in self.asked_back:
+        if meaning.quote and meaning.quote not in self.asked_back:
+            # what may be the symptom and may not be ("my heart is racing"): said back and asked, each time
+            # it is said in other words
+            self.asked_back.add(meaning.quote)
+            self._confirm(reason, "yes", "askback", meaning.quote)
+            self._ask("confirm")
+            return
+        if reason in self.asked_back or meaning.quote:
             if self.state in ("open", "closing") or self.confirming:
                 self._next_after_open()
             else:

@@ -46,11 +46,14 @@ class Session(Handling, Flow, Endings):
         """Why: "heard" (a low-confidence answer to the question), "mention" (a red flag heard out of turn)
         or "askback" (an emergency mention that may not be the person's own or current)."""
         self.confirm_return = ""
+        self.confirm_quote = ""
+        """The words said back in an ask-back of something that may be an emergency and may not."""
         """The question to ask again when a heard answer is not confirmed."""
         self.pending: list[str] = []
         """Red flags heard out of turn, waiting to be confirmed one at a time."""
         self.asked_back: set[str] = set()
-        """Emergency reasons already asked back ("do you have chest pain yourself, right now?")."""
+        """Emergency reasons already asked back ("do you have chest pain yourself, right now?"), and the words
+        already said back ("You said: my heart is racing. Do you mean ...?")."""
         self.asked_more = False
         """"Is there anything else?" has been asked."""
         self.retried: set[str] = set()

@@ -119,6 +119,7 @@ class VoiceChannel:
 
     def listen(self, plan: ListeningPlan) -> Heard:
         """One utterance, a key press, or silence."""
+        self.speech.listening()
         key = self.keys.get_key()
         if key is not None:
             return Heard(HeardKind.KEY, key=key)

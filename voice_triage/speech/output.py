@@ -50,7 +50,7 @@ class SpeechOutput:
         self.why = synthesizer.name
         """Which engine speaks and why (`--tts auto` says which one it took)."""
         self._last_end: float | None = None
-        """When the last audio ended (monotonic seconds), for the pause before the next sentence."""
+        """When the last audio of this reply ended (monotonic seconds); None before a reply's first sentence."""
         self._after_emergency = False
 
     @property
@@ -92,10 +92,15 @@ class SpeechOutput:
             self._play(audio)
         self._after_emergency = True
 
+    def listening(self) -> None:
+        """The assistant now listens: the next sentence begins a reply, which starts at once (no pause)."""
+        self._last_end = None
+
     def _pause_before(self, audio: Pcm, wanted: float) -> None:
-        """`wanted` seconds of silence before `audio` when it follows speech that just ended (not after a
-        longer quiet, such as a listening turn: the reply starts at once)."""
-        if self._last_end is not None and time.monotonic() - self._last_end < wanted:
+        """`wanted` seconds of silence before `audio` when it follows another sentence of the same reply
+        (never before a reply's first sentence). Decided by the sentences, not by the clock: how long the
+        engine took to render the sentence (longer on a loaded machine) changes nothing."""
+        if self._last_end is not None:
             self._play(Pcm.silence(wanted, audio.sample_rate), pause=True)
 
     def adjust(self, command: VoiceCommand | str) -> VoiceSettings:

@@ -24,6 +24,10 @@ from voice_triage.understanding.normalize import normalize
 
 _PUNCTUATION = re.compile(r"(?:[.!?;:,\u2026\u2014\u2013]|--|\s-\s)+")
 """Where punctuation cuts: full stops, commas, semicolons, colons, dashes, ellipses."""
+NOUN_BEFORE = frozenset({"my", "the", "his", "her", "your", "our", "their", "a", "an"})
+"""After one of these a marker word is a noun, and cuts nothing."""
+PAIRED = frozenset({"between", "both"})
+"""Words whose "and" follows soon after: it joins two parts of one phrase, and cuts nothing."""
 MAX_ANSWER_WORDS = 8
 """The most words of a whole answer phrase looked for at the start of a clause."""
 
@@ -96,10 +100,14 @@ class ClauseSplitter:
         while i < len(words):
             word = words[i]
             n = _match_at(words, i, self._markers.get(word, ()))
+            if n and i and words[i - 1] in NOUN_BEFORE:
+                n = 0  # "my just" is a word a recognizer wrote for "my chest", not "just" beginning a clause
             if n and out[-1]:
                 out.append([])
             elif not n:
                 n = _match_at(words, i, self._joiners.get(word, ()))
+                if n and word == "and" and any(w in PAIRED for w in out[-1][-4:]):
+                    n = 0  # "between my neck and my belly": the "and" of a pair begins nothing
                 if n and out[-1] and self._starts_statement(words, i + n):
                     out.append([])
                 elif not n:

@@ -32,6 +32,8 @@ PRECEDENCE = (Assertion.OTHER, Assertion.HYPOTHETICAL, Assertion.HISTORICAL, Ass
 """When several categories apply, the first of these wins. Risk first: a hedged denial ("probably no
 chest pain") is possible, not negated; a mention that is not the person's own or not current is
 asked back whatever else modifies it."""
+NEGATIVE_WORDS = frozenset({"no", "not", "never", "nothing", "none", "nor", "neither", "without", "hardly", "barely"})
+"""The words a negation of a healthy state holds ("not breathing well"; not "is fine")."""
 NOT_CURRENT = frozenset({Assertion.OTHER, Assertion.HYPOTHETICAL, Assertion.HISTORICAL})
 _RANK = {"symptom": 2, "normal": 1, "term": 0}
 """Where mentions of one feature overlap, a whole statement of the symptom is read before a healthy
@@ -198,6 +200,58 @@ class ContextReader:
             if assertion.value in categories:
                 return assertion
         return Assertion.AFFIRMED
+
+    def assertion_of(self, words: Sequence[str], cores: Sequence[tuple[int, int]], *, flips: bool = False,
+                     text: str = "", found: list[_Found] | None = None,
+                     stops: dict[str, list[int]] | None = None) -> Assertion:
+        """What a mention made of several parts asserts (a finding and its site: "my chest does not hurt").
+
+        `cores` are the word spans of its parts. A trigger inside a part is part of it ("can not breathe",
+        "does not feel right"); one in a gap between parts ("my chest does not hurt") or reaching into a part
+        from before modifies the whole; one before or after the whole modifies it within its scope, as in
+        ConText. `flips`: the mention is a healthy state, which a negation turns into a mention ("i am not
+        breathing well"); only a negation close before it does that."""
+        found = self.triggers(words) if found is None else found
+        stops = self._terminator_positions(words) if stops is None else stops
+        first, last = min(c[0] for c in cores), max(c[1] for c in cores)
+        categories: set[str] = set()
+        for f in found:
+            t = f.trigger
+            if t.applies_to is not None and not t.applies_to.search(text):
+                continue
+            if t.at_end and f.end != len(words):
+                continue
+            if flips and t.category == "negated" and not any(
+                    words[i] in NEGATIVE_WORDS and not any(c[0] <= i < c[1] for c in cores) for i in range(f.start, f.end)):
+                continue  # "is fine" is a denial of something else, never of the healthy state itself
+            if f.start < last and f.end > first:
+                inside = any(c[0] <= f.start < c[1] for c in cores)
+                if not inside:
+                    categories.add(t.category)
+                continue
+            if f.end <= first and t.direction in ("forward", "both"):
+                scope = t.scope
+                if flips and t.category == "negated":
+                    scope = min(scope, self.rules.flip_scope)
+                    if any(w in self.rules.flip_breaks for w in words[f.end:first]):
+                        continue
+                # a terminator before the last part ends the scope too ("someone is sitting on my chest": the
+                # chest is mine)
+                if first - f.end <= scope and not self._stopped(stops, t.category, f.end, max(c[0] for c in cores)):
+                    categories.add(t.category)
+            elif f.start >= last and t.direction in ("backward", "both"):
+                if flips and t.category == "negated":
+                    continue
+                if f.start - last <= t.scope and not self._stopped(stops, t.category, last, f.start):
+                    categories.add(t.category)
+        for assertion in PRECEDENCE:
+            if assertion.value in categories:
+                return assertion
+        return Assertion.AFFIRMED
+
+    def context_of(self, words: Sequence[str]) -> tuple[list[_Found], dict[str, list[int]]]:
+        """The triggers and terminators of a clause, found once for all its mentions."""
+        return self.triggers(words), self._terminator_positions(words)
 
     @staticmethod
     def _stopped(stops: dict[str, list[int]], category: str, lo: int, hi: int) -> bool:

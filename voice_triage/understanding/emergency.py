@@ -1,9 +1,10 @@
 """The emergency check (P9): chest pain or breathing trouble, mentioned in any words.
 
-It runs first on every utterance in every state, on every clause (clauses.py), and reads what
-each mention asserts (context.py): "no chest pain, just a cramp" is a denial, "no, but I'm short of
-breath" and "I'm not breathing well" are mentions, "maybe some chest pain" counts as a mention, and
-"my wife has chest pain" is someone else's (asked back by the dialogue, not an alarm).
+It runs first on every utterance in every state, on every clause (clauses.py). What each clause says about the
+chest and breathing is the symptom model's (symptoms.py: a finding at a site, asserted by the person), read
+with ConText (context.py): "no chest pain, just a cramp" is a denial, "no, but I'm short of breath" and "I'm
+not breathing well" are mentions, "maybe some chest pain" counts as one, "my wife has chest pain" is someone
+else's and "my heart is racing" doubtful (both asked back by the dialogue, not an alarm).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from voice_triage.content.loader import EMERGENCY_REASONS, Content, Target
 from voice_triage.understanding import policy
 from voice_triage.understanding.clauses import ClauseSplitter
 from voice_triage.understanding.context import ContextReader, Mention
+from voice_triage.understanding.symptoms import SymptomReader
 
 
 class EmergencyDetector:
@@ -19,14 +21,18 @@ class EmergencyDetector:
     def __init__(self, content: Content, splitter: ClauseSplitter, reader: ContextReader):
         self.splitter = splitter
         self.reader = reader
-        self._targets: tuple[Target, ...] = tuple(t for r in EMERGENCY_REASONS for t in content.emergency.targets[r])
-        self._asked = {r: tuple(t for t in content.cues.get(r, ()) if t.asked_only) for r in EMERGENCY_REASONS}
+        self.symptoms = SymptomReader(content.symptoms, reader)
+        self._asked: dict[str, tuple[Target, ...]] = {
+            r: tuple(t for t in content.cues.get(r, ()) if t.asked_only) for r in EMERGENCY_REASONS}
 
     def mentions_in(self, clauses: list[str], asked: str | None = None) -> list[Mention]:
         """Every emergency mention of the clauses; at the chest-pain or breathing question also the
         words that answer it ("some tightness", "a bit puffed")."""
-        targets = self._targets + self._asked.get(asked or "", ())
-        return [m for i, clause in enumerate(clauses) for m in self.reader.mentions(clause, targets, index=i)]
+        found = self.symptoms.mentions(clauses)
+        extra = self._asked.get(asked or "", ())
+        if extra:
+            found += [m for i, clause in enumerate(clauses) for m in self.reader.mentions(clause, extra, index=i)]
+        return found
 
     def mentions(self, text: str) -> list[Mention]:
         return self.mentions_in(self.splitter.split(text))
@@ -38,9 +44,9 @@ class EmergencyDetector:
     def check_partial(self, text: str) -> str | None:
         """The check for a partial recognition result, said while the person is still speaking.
 
-        A topic word is not enough here: "my chest" may go on "... is fine". The partial must hold
-        a whole statement of the symptom ("my chest feels tight", "can't breathe"); the final result
-        of the same utterance still gets the full check.
+        A site alone is not enough here: "my chest" may go on "... is fine". The partial must hold a finding
+        at a site ("my chest feels tight", "can't breathe"); the final result of the same utterance still gets
+        the full check.
         """
         return policy.emergency(m for m in self.mentions(text) if m.kind == "symptom")
 

@@ -79,6 +79,9 @@ class Meaning:
     """The clauses the utterance was cut into."""
     mentions: tuple[Mention, ...] = ()
     """Every mention found, emergency reasons first, with what it asserts."""
+    quote: str = ""
+    """For an ask-back of something that may be an emergency and may not ("my heart is racing"): the clause
+    that said it, to say back to the person."""
 
     @property
     def is_answer(self) -> bool:
@@ -222,6 +225,10 @@ class Interpreter:
             other = policy.not_current(urgent)
             if other:
                 return Meaning(ASK_BACK, norm, other, clauses=tuple(clauses), mentions=tuple(urgent))
+            doubt = policy.doubtful(urgent)
+            if doubt is not None:
+                return Meaning(ASK_BACK, norm, doubt.feature, clauses=tuple(clauses), mentions=tuple(urgent),
+                               quote=clauses[doubt.clause])
         mentions = self.mentions(clauses, asked=feature) if question != "consent" else []
         # a clause that mentions the asked feature answers by that mention ("definitely no chest
         # pain" is a no, whatever its first word); other clauses by their answer words

@@ -29,13 +29,19 @@ from voice_triage.understanding.context import NOT_CURRENT, Mention
 
 RISK = {"yes": 2, "unsure": 1, "no": 0}
 """How serious an answer is, for red flags and the emergency check."""
+ALARMS = frozenset({"symptom", "normal", "asked"})
+"""Mentions that raise the alarm when affirmed or hedged: a finding at a site, a healthy state negated ("i am
+not breathing well"), the words that answer the chest or breathing question ("some tightness")."""
+ASKED_BACK = frozenset({"doubtful", "unread"})
+"""Mentions that are asked back when affirmed or hedged: palpitations, heartache with grief, a site nothing
+explains, a finding at a place nobody knows."""
 
 
 def emergency(mentions: Iterable[Mention]) -> str | None:
     """The first emergency reason affirmed or possible in any clause (mentions of the emergency
     reasons only), or None."""
     for m in mentions:
-        if m.value in ("yes", "unsure"):
+        if m.kind in ALARMS and m.value in ("yes", "unsure"):
             return m.feature
     return None
 
@@ -43,8 +49,17 @@ def emergency(mentions: Iterable[Mention]) -> str | None:
 def not_current(mentions: Iterable[Mention]) -> str | None:
     """The first emergency reason mentioned as someone else's, historical or hypothetical, or None."""
     for m in mentions:
-        if m.assertion in NOT_CURRENT:
+        if m.assertion in NOT_CURRENT and m.kind != "normal":
             return m.feature
+    return None
+
+
+def doubtful(mentions: Iterable[Mention]) -> Mention | None:
+    """The first mention that may be an emergency and may not ("my heart is racing", "I'm on heart tablets",
+    "pressure in the middle of my ..."), affirmed or hedged: asked back, or None."""
+    for m in mentions:
+        if m.kind in ASKED_BACK and m.value in ("yes", "unsure"):
+            return m
     return None
 
 
