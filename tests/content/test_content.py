@@ -69,7 +69,7 @@ def test_every_question_and_rule_cites_a_paragraph():
     ("symptoms", '      - "[upper] (chest|', '      - "[upper (chest|', r"grammars/symptoms.yaml: sites.chest_pain.strong\[0\]: "),
     ("symptoms", "  palpitation:\n    with: [chest_pain]", "  palpitation:\n    with: [chest]",
      r"grammars/symptoms.yaml: findings.palpitation.with: list the reasons"),
-    ("symptoms", "window: 6", "window: 60", r"grammars/symptoms.yaml: window: must be a whole number"),
+    ("symptoms", "window: 8", "window: 80", r"grammars/symptoms.yaml: window: must be a whole number"),
     ("symptoms", "    unless: '\\b(can not", "    unless: '\\b((can not", r"grammars/symptoms.yaml: senses\[\d+\].unless: bad"),
     ("context", "    - direction: forward\n      scope: 10", "    - direction: sideways\n      scope: 10",
      r"grammars/context.yaml: triggers.negated\[0\].direction: must be forward, backward or both"),

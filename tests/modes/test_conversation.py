@@ -32,18 +32,28 @@ def test_the_open_question_is_free_speech_with_the_emergency_phrases_decoded_aga
     plan = plan_for(at("open"))
     assert plan.phrases is None and plan.leads == ()
     assert set(C.emergency.phrases) == set(plan.recheck)
-    assert plan.is_emergency("i can't breathe") and not plan.is_emergency("my calf hurts")
-    assert plan.names_emergency("my breathing is fine")
+    # the listener is given the judge to ask only two things while it decodes (issue 20: one room decides)
+    assert plan.watch is s_judge(plan) and plan.watch.names("my breathing is fine")
+    assert not plan.watch.names("my calf hurts")
 
 
 def test_a_yes_no_question_listens_for_its_phrases_and_the_lead_ins():
     plan = plan_for(at("chest_pain"), timeout_s=4.0)
     assert "yes" in plan.phrases and "i can't breathe" in plan.phrases
     assert plan.leads == C.listen_leads and set(plan.recheck) == set(C.emergency.phrases) and plan.timeout_s == 4.0
-    assert plan.stop_on_partial("i have chest pain") and not plan.stop_on_partial("no")
+    assert plan.watch.stops("i have chest pain") and not plan.watch.stops("no") and not plan.watch.stops("my chest")
     # what a second, prompted decoding is judged by: an emergency said in answer to this question
-    assert plan.emergency_here("not pain as such, more a tight feeling") and not plan.emergency_here("no")
-    assert not plan.is_emergency("not pain as such, more a tight feeling")
+    judge = plan.watch
+    assert judge.emergency_at("not pain as such, more a tight feeling", "chest_pain")
+    assert not judge.emergency_at("no", "chest_pain")
+    assert judge.emergency("not pain as such, more a tight feeling") is None
+
+
+def s_judge(plan):
+    from voice_triage.understanding.judge import Judge
+
+    assert isinstance(plan.watch, Judge)
+    return plan.watch
 
 
 def test_a_partial_result_that_stopped_listening_is_heard_as_the_emergency_it_holds():

@@ -80,7 +80,7 @@ class ScriptedListener:
             partials, final = source
             for partial in partials:
                 self.consumed.append(partial)
-                if plan.stop_on_partial(partial):
+                if plan.watch.stops(partial):
                     return recognized(partial, understood=False, partial=True)
             return recognized(final)
         if source == "???":

@@ -22,7 +22,9 @@ CASES = [("personas", SHARED / "eval" / "dev_personas.json", []),
          ("personas", ROOT / "tests" / "data" / "own_personas.json", []),
          ("personas", ROOT / "tests" / "data" / "own_personas.json", ["--messy", "0.4", "--seed", "5"]),
          ("phrases", ROOT / "tests" / "data" / "own_phrases.json", []),
-         ("chatter", ROOT / "tests" / "data" / "own_chatter.json", [])]
+         ("chatter", ROOT / "tests" / "data" / "own_chatter.json", []),
+         ("personas", ROOT / "tests" / "data" / "symptoms" / "own_asides.json", []),
+         ("personas", ROOT / "tests" / "data" / "symptoms" / "own_asides.json", ["--messy", "0.4", "--seed", "3"])]
 
 
 @pytest.mark.parametrize("mode,file,extra", CASES, ids=[f"{m}-{f.stem}-{'messy' if e else 'plain'}" for m, f, e in CASES])

@@ -44,7 +44,7 @@ class FakeListener:
         for chunk in source.chunks():
             if isinstance(chunk, Exception):
                 raise chunk
-            if plan.stop_on_partial(chunk):
+            if plan.watch.stops(chunk):
                 return Recognition(chunk, 0.0, False, "fake", heard=chunk, partial=True)
             last = chunk
         if last is None:
@@ -136,8 +136,18 @@ def voice_channel(answers, *, synth=None, keys=None, out=None):
     return VoiceChannel(speech, FakeListener(), mic.factory, keys=keys), mic, keys
 
 
+class Watch:
+    """The emergency judge as the listener sees it: `check` says when a partial stops listening."""
+
+    def __init__(self, check):
+        self.stops = check
+
+    def names(self, text):
+        return False
+
+
 def listening(question="consent", grammar=("yes", "no"), check=lambda text: False):
-    return ListeningPlan(question, grammar, stop_on_partial=check, timeout_s=8.0)
+    return ListeningPlan(question, grammar, watch=Watch(check), timeout_s=8.0)
 
 
 def test_speech_silence_and_not_understood():

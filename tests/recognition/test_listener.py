@@ -114,7 +114,7 @@ def test_an_unchanged_plan_does_not_send_the_grammar_again():
 
 
 def test_a_doubtful_emergency_is_asked_back_not_raised():
-    """The listener's cross-check marks an emergency phrase that free decoding does not support `doubtful`;
+    """The judge's cross-check marks an emergency phrase that free decoding does not support `doubtful`;
     the session asks it back instead of raising the alarm (no threshold travels down to rewrite a confidence)."""
     s = Session(C, policy=session_policy(build_thresholds()))
     s.start()
@@ -173,9 +173,12 @@ def test_an_expected_answer_never_stands_in_for_an_emergency_word():
     s.hear("yes")
     s.hear("it hurts when I walk")
     plan = plan_for(s)
+    judge = s.judge
     taken = Listener(TakesAnExpectedWord("yes", "yes.")).listen(Tone(), plan)
-    assert taken is not None and taken.text == "yes"
-    kept = Listener(TakesAnExpectedWord("no", "Chest pain.")).listen(Tone(), plan)
-    assert kept is not None and kept.text == "Chest pain." and kept.doubtful
-    turn = reply(s, Heard.from_recognition(kept))
+    assert taken is not None and judge.decide(taken, s.question).text == "yes"
+    heard = Listener(TakesAnExpectedWord("no", "Chest pain.")).listen(Tone(), plan)
+    kept = judge.decide(heard, s.question)
+    assert heard.text == "no" and not heard.doubtful, "the listener decides nothing: it hands over what it heard"
+    assert kept.text == "Chest pain." and kept.doubtful
+    turn = reply(s, Heard.from_recognition(heard))
     assert turn.emergency is None and turn.listen["question"] == "confirm", turn.events

@@ -52,7 +52,11 @@ class Flow:
     def _learn(self, features: dict[str, str], skip: str | None = None) -> None:
         """Take features from free speech. A red flag said yes (or not sure) out of turn is never
         recorded silently: it is confirmed with the person, one at a time; a "no" out of turn is not
-        taken (red flags are always asked)."""
+        taken (red flags are always asked). The distinguishing features it names are taken only from an
+        answer to a question that asks for a description ("tell me about the pain", "anything else?"); said in
+        answer to a yes/no question about something else, they are an aside, asked when their turn comes
+        (issue 20: "I'd have told you straight away" at the chest question set delayed_onset to no)."""
+        described = self.state in ("open", "closing") and self.question in ("open", "more")
         for fid, value in features.items():
             if fid == skip or fid in EMERGENCY_REASONS:
                 continue
@@ -61,7 +65,7 @@ class Flow:
                         and fid not in self.pending and not (self.confirming and self.confirming[0] == fid):
                     self.pending.append(fid)
                 continue
-            if fid not in self.answers and value != "unsure":
+            if described and fid not in self.answers and value != "unsure":
                 self.answers[fid] = value  # a hedged mention ("kind of the day after") leaves the question to be asked
 
 

@@ -20,6 +20,7 @@ from voice_triage.dialogue.handling import Handling
 from voice_triage.dialogue.machine import build_machine
 from voice_triage.dialogue.policy import DEFAULT, DialoguePolicy
 from voice_triage.dialogue.turn import Snapshot, Turn
+from voice_triage.understanding.judge import Judge
 from voice_triage.understanding.interpret import ASK_BACK, EMERGENCY, MAX_CHARS, NOT_UNDERSTOOD, Interpreter, Meaning
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class Session(Handling, Flow, Endings):
     def __init__(self, content: Content | None = None, *, policy: DialoguePolicy = DEFAULT):
         self.content = content or load_content()
         self.interpreter = Interpreter(self.content)
+        self.judge = Judge(self.interpreter)
+        """The one room that decides emergencies from what recognition heard (understanding.judge)."""
         self.policy = policy
         """Retries, confirmations and early ends (dialogue.policy)."""
         self.answers: dict[str, str] = {}
@@ -179,18 +182,8 @@ class Session(Handling, Flow, Endings):
 
 
     def emergency_in(self, text: str) -> str | None:
-        """The emergency reason `text` mentions (for partial recognition results), or None."""
-        return self.interpreter.emergency.check(text)
-
-
-    def names_emergency_terms(self, text: str) -> bool:
-        """Whether `text` names chest pain or breathing at all, as a mention or a denial."""
-        return bool(self.interpreter.emergency.named(text))
-
-
-    def emergency_in_partial(self, text: str) -> str | None:
-        """The emergency reason a partial recognition result holds as a whole phrase, or None."""
-        return self.interpreter.emergency.check_partial(text)
+        """The emergency reason `text` states (the judge's reading: understanding.judge), or None."""
+        return self.judge.emergency(text)
 
 
     def grammar(self) -> list[str]:

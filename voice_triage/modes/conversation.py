@@ -24,7 +24,6 @@ from voice_triage.dialogue.session import Session, Turn
 from voice_triage.recognition.base import UNKNOWN, Recognition
 from voice_triage.recognition.config import Thresholds
 from voice_triage.recognition.plan import ListeningPlan
-from voice_triage.understanding.interpret import Intent
 
 logger = logging.getLogger(__name__)
 
@@ -91,18 +90,13 @@ def plan_for(session: Session, timeout_s: float | None = None) -> ListeningPlan:
     """The listening plan of the session's current question: its phrases (free speech at the open question),
     and the emergency phrases to decode once more from the same audio (recognition.listener says when)."""
     free = session.question == "open"
-    question = session.question
-    emergency = session.interpreter.emergency
     return ListeningPlan(
         question=session.question,
         phrases=None if free else tuple(session.grammar()),
         leads=() if free else session.content.listen_leads,
         # not while confirming: a doubtful emergency there cannot be asked back, so it would be an alarm
         recheck=() if session.confirming else tuple(session.content.emergency.phrases),
-        is_emergency=lambda text: emergency.check(text) is not None,
-        emergency_here=lambda text: session.interpreter.interpret(text, question).intent is Intent.EMERGENCY,
-        names_emergency=lambda text: bool(emergency.named(text)),
-        stop_on_partial=lambda text: emergency.check_partial(text) is not None,
+        watch=session.judge,
         context=session.asked,
         timeout_s=timeout_s,
     )
@@ -131,6 +125,7 @@ def reply(session: Session, heard: Heard, thresholds: Thresholds | None = None,
     if result.partial:
         logger.info("emergency heard in a partial result: %r", heard.text)
         return session.hear(heard.text)
+    result = session.judge.decide(result, session.question, thresholds)
     if result.understood and result.text:
         return session.hear(result.text, confidence=result.confidence, doubtful=result.doubtful)
     if result.free_text and session.question not in ("open", "more"):

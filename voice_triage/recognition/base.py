@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from voice_triage import audio
+
+if TYPE_CHECKING:
+    from voice_triage.recognition.config import Thresholds
 
 SAMPLE_RATE = audio.SAMPLE_RATE
 """Every recognizer takes 16 kHz, 16-bit, mono, little-endian PCM (the pipeline's one rate)."""
@@ -45,8 +48,19 @@ class Recognition:
     """True when decoding was stopped early because the partial callback asked for it; `text` is then the
     grammar phrase nearest the partial hypothesis (or not understood, with the partial in `heard`)."""
     doubtful: bool = False
-    """The listener's cross-checks disagree with `text` (an emergency phrase that free decoding of the same
-    audio does not support): the dialogue asks it back ("did you say ...?") whatever the confidence."""
+    """The emergency judge's cross-checks disagree with `text` (an emergency phrase that free decoding of the same
+    audio does not support): the dialogue asks it back ("did you say ...?") whatever the confidence. Set only by
+    voice_triage.understanding.judge, never by a recognizer."""
+    alternatives: tuple["Recognition", ...] = ()
+    """Other decodings of the same audio, as data for the emergency judge: the emergency phrases' decoding (a
+    grammar, or Whisper's prompt), when the listener made one."""
+    biased: bool = False
+    """The phrases only biased decoding (Whisper's prompt); they did not restrict it to themselves, so `text` may
+    be any words."""
+    thresholds: "Thresholds | None" = None
+    """How sure the engine that made this is at its confidences (recognition.config.THRESHOLDS, or the
+    configured --confirm-below): stamped by the listener, read by the emergency judge, so every mode judges the
+    same result the same way."""
 
     @classmethod
     def not_understood(cls, engine: str, heard: str = "", partial: bool = False, free_text: str = "") -> "Recognition":

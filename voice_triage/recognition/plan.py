@@ -4,12 +4,32 @@ Light on purpose (no speech or audio library): the text modes import it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 
-def _never(text: str) -> bool:
-    return False
+class EmergencyWatch(Protocol):
+    """What the listener may ask the emergency judge (voice_triage.understanding.judge) while it decodes. It
+    decides nothing with the answers: they say when to stop listening and whether a second decoding is worth
+    its time."""
+
+    def stops(self, partial: str) -> bool:
+        """A partial result already holds an emergency: listening stops at once."""
+        ...
+
+    def names(self, text: str) -> bool:
+        """`text` names the chest or breathing at all, even to deny it."""
+        ...
+
+
+class NoWatch:
+    """A watch that never stops listening and never names an emergency (a plan made without a dialogue)."""
+
+    def stops(self, partial: str) -> bool:
+        return False
+
+    def names(self, text: str) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -25,16 +45,9 @@ class ListeningPlan:
     recheck: tuple[str, ...] = ()
     """The emergency phrases, decoded once more from the same audio where the recognizer decodes freely (an
     emergency said in answer to "tell me about the pain" is caught with the accuracy of a grammar or of a
-    prompted decoding, not of free decoding alone)."""
-    is_emergency: Callable[[str], bool] = _never
-    """Whether a whole result is an emergency."""
-    emergency_here: Callable[[str], bool] = _never
-    """Whether text is an emergency said in answer to this question ("not pain as such, more a tight
-    feeling" at "do you have chest pain?"): what a second, prompted decoding is judged by."""
-    names_emergency: Callable[[str], bool] = _never
-    """Whether text names chest or breathing at all (even denied): the cross-check of an emergency."""
-    stop_on_partial: Callable[[str], bool] = _never
-    """Whether a partial result already holds an emergency: listening stops at once."""
+    prompted decoding, not of free decoding alone). What came of it travels in `Recognition.alternatives`."""
+    watch: EmergencyWatch = field(default_factory=NoWatch)
+    """The emergency judge, asked while decoding (see EmergencyWatch)."""
     context: str = ""
     """What the person was just asked, in words: Whisper reads it as the text before the answer (a "no" after
     a question is "No.", not "Now.")."""

@@ -26,6 +26,10 @@ _PUNCTUATION = re.compile(r"(?:[.!?;:,\u2026\u2014\u2013]|--|\s-\s)+")
 """Where punctuation cuts: full stops, commas, semicolons, colons, dashes, ellipses."""
 NOUN_BEFORE = frozenset({"my", "the", "his", "her", "your", "our", "their", "a", "an"})
 """After one of these a marker word is a noun, and cuts nothing."""
+VERBS_AFTER_JUST = frozenset({"will", "would", "can", "could", "does", "do", "did", "is", "was", "keeps", "keep",
+                              "not", "gets", "get", "feels", "feel", "hurts", "aches", "stopped", "started", "went",
+                              "goes", "sits", "stays", "came", "comes", "won't", "can't", "does not"})
+"""After "just", these make it an adverb of what follows, not the start of a new clause."""
 PAIRED = frozenset({"between", "both"})
 """Words whose "and" follows soon after: it joins two parts of one phrase, and cuts nothing."""
 MAX_ANSWER_WORDS = 8
@@ -40,6 +44,16 @@ def _match_at(words: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> i
         if n > best and tuple(words[i:i + n]) == phrase:
             best = n
     return best
+
+
+FRAGMENT_STARTS = frozenset({"in", "at", "on", "during", "after", "before", "when", "while", "by"})
+"""A piece that begins with one of these and holds no more than three words ("in bed", "at night") says where or
+when, and belongs with the statement after it."""
+
+
+def _fragment(piece: str) -> bool:
+    words = piece.split()
+    return len(words) <= 3 and words[0] in FRAGMENT_STARTS
 
 
 class ClauseSplitter:
@@ -72,7 +86,13 @@ class ClauseSplitter:
             for clause in self._cut(norm.split()):
                 for part in self._answer_first(clause):
                     clauses.extend(self._statements(part))
-        return [c for c in clauses if c]
+        merged: list[str] = []
+        for clause in (c for c in clauses if c):
+            if merged and _fragment(merged[-1]):
+                merged[-1] = f"{merged[-1]} {clause}"  # "in bed, it's quiet" is one statement
+            else:
+                merged.append(clause)
+        return merged
 
     def _statements(self, clause: str) -> list[str]:
         """Cut where a new statement begins mid-clause ("no chest pain i am short of breath")."""
@@ -102,12 +122,16 @@ class ClauseSplitter:
             n = _match_at(words, i, self._markers.get(word, ()))
             if n and i and words[i - 1] in NOUN_BEFORE:
                 n = 0  # "my just" is a word a recognizer wrote for "my chest", not "just" beginning a clause
+            if n and word == "just" and i + 1 < len(words) and words[i + 1] in VERBS_AFTER_JUST:
+                n = 0  # "the air just won't go down": "just" before a verb says how, it begins nothing
             if n and out[-1]:
                 out.append([])
             elif not n:
                 n = _match_at(words, i, self._joiners.get(word, ()))
                 if n and word == "and" and any(w in PAIRED for w in out[-1][-4:]):
                     n = 0  # "between my neck and my belly": the "and" of a pair begins nothing
+                if n and word in ("and", "or") and 2 <= len(out[-1]) <= 3 and out[-1][0] in NOUN_BEFORE:
+                    n = 0  # "my chest and my calf hurt": two subjects of one statement
                 if n and out[-1] and self._starts_statement(words, i + n):
                     out.append([])
                 elif not n:

@@ -226,6 +226,8 @@ class ContextReader:
                 continue  # "is fine" is a denial of something else, never of the healthy state itself
             if f.start < last and f.end > first:
                 inside = any(c[0] <= f.start < c[1] for c in cores)
+                if t.category == "other" and f.start > first:
+                    continue  # "my lungs feel like they are burning": "they" are the lungs, not someone else
                 if not inside:
                     categories.add(t.category)
                 continue

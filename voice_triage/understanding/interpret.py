@@ -173,6 +173,13 @@ class Interpreter:
                     return meaning
         return None
 
+    def _quotable(self, clause: str) -> str:
+        """The clause as it is said back: without the words that only joined it to the one before ("but ...")."""
+        words = clause.split()
+        while len(words) > 1 and (tuple(words[:1]) in self._lead_set or words[0] in ("but", "and", "so", "though")):
+            words = words[1:]
+        return " ".join(words)
+
     def clauses(self, text: str) -> list[str]:
         """`text` cut into normalised clauses (at most MAX_CHARS characters of it are read)."""
         return self.splitter.split(text[:MAX_CHARS])
@@ -225,10 +232,12 @@ class Interpreter:
             other = policy.not_current(urgent)
             if other:
                 return Meaning(ASK_BACK, norm, other, clauses=tuple(clauses), mentions=tuple(urgent))
-            doubt = policy.doubtful(urgent)
+            # a pressure said of no place is asked back when it comes with an answer to a yes/no question; in a
+            # description ("tell me about the pain") it is the leg's
+            doubt = policy.doubtful(m for m in urgent if m.kind != "floating" or kind in ("red_flag", "pattern"))
             if doubt is not None:
                 return Meaning(ASK_BACK, norm, doubt.feature, clauses=tuple(clauses), mentions=tuple(urgent),
-                               quote=clauses[doubt.clause])
+                               quote=self._quotable(clauses[doubt.clause]))
         mentions = self.mentions(clauses, asked=feature) if question != "consent" else []
         # a clause that mentions the asked feature answers by that mention ("definitely no chest
         # pain" is a no, whatever its first word); other clauses by their answer words

@@ -32,7 +32,7 @@ RISK = {"yes": 2, "unsure": 1, "no": 0}
 ALARMS = frozenset({"symptom", "normal", "asked"})
 """Mentions that raise the alarm when affirmed or hedged: a finding at a site, a healthy state negated ("i am
 not breathing well"), the words that answer the chest or breathing question ("some tightness")."""
-ASKED_BACK = frozenset({"doubtful", "unread"})
+ASKED_BACK = frozenset({"doubtful", "unread", "floating"})
 """Mentions that are asked back when affirmed or hedged: palpitations, heartache with grief, a site nothing
 explains, a finding at a place nobody knows."""
 

@@ -30,6 +30,17 @@ WHERE_LEADS = frozenset({"it", "is", "its", "mostly", "mainly", "all", "right", 
 COPULAS = frozenset({"is", "are", "was", "were", "feels", "feel", "felt", "seems", "seem", "looks", "look", "been",
                      "gets", "got", "get", "gone", "went", "became", "becomes", "stays", "stayed", "keeps"})
 """Verbs that say what their subject is like: a finding or state after one is about the subject before it."""
+ABOUT_THE_PAIN = frozenset({"it", "its", "that", "this", "they", "them", "pain", "ache", "leg", "legs", "walking",
+                            "walk", "cramp", "cramps", "sitting", "rest", "resting", "stop", "stopping", "when",
+                            "after", "while", "if", "what", "how"})
+"""Words that tie a finding to the pain being talked about, or make it a question or a condition."""
+STATE_BLOCKERS = frozenset({"that", "if", "when", "whether", "because", "since", "after", "before"})
+"""A healthy state is not about a site on the other side of one of these either ("is it normal that my chest
+hurts?"); a finding may be ("it hurts when I breathe")."""
+ELLIPSIS_BEFORE = (("so", "does"), ("so", "do"), ("so", "is"), ("so", "are"), ("so", "did"), ("so", "has"),
+                   ("same", "with"), ("and", "also"), ("as", "does"), ("as", "is"))
+ELLIPSIS_AFTER = frozenset({"too", "also", "aswell"})
+"""Words that give a site the finding said of another ("my legs hurt and so does my chest", "my chest too")."""
 BLOCKERS = frozenset({"and", "or", "but", "nor", "yet", "whereas", "while"})
 """A finding or a healthy state is not about a site on the other side of one of these ("my chest does not hurt and
 breathing is normal")."""
@@ -132,13 +143,22 @@ class SymptomReader:
                             linked.setdefault(j, []).append(s)
             elif s.category is Category.FINDING and self._unknown_place(words, s, spans):
                 out.append(Reading("chest_pain", "unread", [(s.start, s.end)]))
+            elif s.category is Category.FINDING and self._floating(words, s, spans):
+                out.append(Reading("chest_pain", "floating", [(s.start, s.end)]))
+        for k, site in enumerate(sites):
+            if site.category is not Category.SITE or linked.get(k) or not self._elliptic(words, site):
+                continue
+            # "my legs hurt and so does my chest": what is said of the other site is said of this one
+            linked[k] = [f for j, found in linked.items() if j != k for f in found
+                         if f.category is Category.HEALTHY or site.entry.reason in f.entry.links]
         for k, site in enumerate(sites):
             if site.category is not Category.SITE:
                 continue
             reason, strength = site.entry.reason, site.entry.strength
             here = linked.get(k, [])
             findings = [f for f in here if f.category is Category.FINDING and not f.entry.not_symptom]
-            if any(f.entry.not_symptom for f in here) and not findings:
+            skin = any(f.entry.not_symptom for f in here)
+            if skin and not findings:
                 continue  # acne on the chest
             states = [h for h in here if h.category is Category.HEALTHY and not (findings and h.entry.kind == "manner")]
             cores = [(site.start, site.end)] + [(f.start, f.end) for f in findings]
@@ -147,7 +167,7 @@ class SymptomReader:
                 if self._resolved(words, states):
                     out.append(Reading(reason, "normal", state_cores, flips=True))
                     continue
-                doubtful = (strength is Strength.DOUBTFUL or all(f.entry.doubtful for f in findings)
+                doubtful = (strength is Strength.DOUBTFUL or all(f.entry.doubtful for f in findings) or skin
                             or (emotional and self._heart(words, site)) or (states and not self._negated_state(words, states)))
                 out.append(Reading(reason, "doubtful" if doubtful else "symptom", cores))
             elif strength is Strength.WEAK:
@@ -185,7 +205,10 @@ class SymptomReader:
         for k, site in enumerate(sites):
             lo, hi = (span.end, site.start) if site.start >= span.end else (site.end, span.start)
             gap = hi - lo
-            if gap < 0 or gap > self.lexicon.window or any(w in BLOCKERS for w in words[lo:hi]):
+            if site.start >= span.end and all(w in DETERMINERS for w in words[lo:hi]):
+                gap = 0  # "a cold hand squeezing my heart": what the finding does, it does to the site after it
+            blockers = BLOCKERS if span.category is Category.FINDING else BLOCKERS | STATE_BLOCKERS
+            if gap < 0 or gap > self.lexicon.window or any(w in blockers for w in words[lo:hi]):
                 continue
             if (span.category is Category.FINDING and site.category is Category.SITE
                     and site.entry.reason not in span.entry.links):
@@ -196,6 +219,13 @@ class SymptomReader:
             if best is None or rank < best[0]:
                 best = (rank, k)
         return None if best is None else best[1]
+
+    @staticmethod
+    def _elliptic(words: list[str], site: Span) -> bool:
+        before = tuple(words[max(0, site.start - 4):site.start])
+        after = words[site.end:site.end + 3]
+        return (any(before[i:i + 2] == pair for pair in ELLIPSIS_BEFORE for i in range(len(before) - 1))
+                or any(w in ELLIPSIS_AFTER for w in after) or " ".join(after[:2]) == "as well")
 
     @staticmethod
     def _modifies(words: list[str], spans: list[Span], k: int) -> bool:
@@ -256,6 +286,19 @@ class SymptomReader:
             return words[-1] == "my"  # cut off before the place was named ("a pressure in the middle of my")
         return j not in known and words[j - 1] == "my"
 
+    @staticmethod
+    def _floating(words: list[str], finding: Span, spans: list[Span]) -> bool:
+        """A pressure or a discomfort said of no place and of nothing talked about ("no, but there's a pressure",
+        "I feel some tightness"): unread. Said of the pain ("it is tight", "the pain is heavy"), it is about the
+        leg the conversation is about."""
+        if finding.entry.kind not in ("pressure", "discomfort") or finding.entry.not_symptom:
+            return False
+        if any(s.category in (Category.SITE, Category.OTHER_SITE) or s.entry.not_symptom for s in spans):
+            return False
+        before = words[:finding.start]
+        return (("there" in before or "i" in before) and not any(w in ABOUT_THE_PAIN for w in before)
+                and not any(w in ABOUT_THE_PAIN for w in words[finding.end:finding.end + 2]))
+
     # ------------------------------------------------------------------ a whole utterance
 
     def mentions(self, clauses: list[str]) -> list[Mention]:
@@ -267,14 +310,18 @@ class SymptomReader:
             parsed.append((words, self.spans(words, clause)))
         emotional = any(s.category is Category.EMOTION for _, spans in parsed for s in spans)
         previous: list[Reading] = []
+        said_before: list[Span] = []
         for index, (words, spans) in enumerate(parsed):
             readings = self.readings(words, spans, emotional)
+            if said_before and any(r.kind == "unread" for r in readings):
+                # "my calf hurts, and my chest too": what the clause before said is said of this site
+                readings = [self._elliptic_reading(r, words, spans, said_before) for r in readings]
             if previous and not readings and self._follows_on(words, spans):
                 # "... my heart. It hurts." / "Chest. Fine." / "My chest? No.": this clause says what the site of
                 # the clause before is; what was unread there is read now
                 readings = self._carried(previous, words, spans)
                 if readings:
-                    out = [m for m in out if not (m.clause == index - 1 and m.kind in ("unread", "doubtful"))]
+                    out = [m for m in out if not (m.clause == index - 1 and m.kind in ("unread", "doubtful", "floating"))]
             if readings:
                 found, stops = self.context.context_of(words)
                 for r in readings:
@@ -284,7 +331,19 @@ class SymptomReader:
                     text = " ".join(words[min(c[0] for c in r.cores):max(c[1] for c in r.cores)])
                     out.append(Mention(r.reason, text, r.kind, polarity, assertion, r.flips, index))
             previous = [r for r in readings if r.kind in ("unread", "doubtful")]
+            said_before = [s for s in spans if s.category in (Category.FINDING, Category.HEALTHY)
+                           and not s.entry.not_symptom and s.entry.kind != "manner"]
         return out
+
+    def _elliptic_reading(self, reading: Reading, words: list[str], spans: list[Span], said: list[Span]) -> Reading:
+        site = next((s for s in spans if s.category is Category.SITE and (s.start, s.end) == reading.cores[0]), None)
+        if reading.kind != "unread" or site is None or not self._elliptic(words, site):
+            return reading
+        if any(f.category is Category.FINDING and reading.reason in f.entry.links for f in said):
+            return Reading(reading.reason, "symptom", reading.cores)
+        if said and all(s.category is Category.HEALTHY for s in said):
+            return Reading(reading.reason, "normal", reading.cores, flips=True)
+        return reading
 
     @staticmethod
     def _follows_on(words: list[str], spans: list[Span]) -> bool:

@@ -229,7 +229,6 @@ class Kiosk:
         session = self.session_factory()
         wake = self.config.wake
         grammar = tuple(dict.fromkeys(wake.phrases + tuple(session.content.emergency.phrases)))
-        emergency = session.interpreter.emergency
         delay = self.options.backoff_initial
         while True:
             if self.stop.is_set():
@@ -247,9 +246,7 @@ class Kiosk:
                         due = wake.invitation_interval
                     timeout = max(1.0, min(timeout, due))  # listen no longer than until the next invitation
                 heard = channel.listen(ListeningPlan(
-                    "wake", grammar, is_emergency=lambda text: emergency.check(text) is not None,
-                    names_emergency=lambda text: bool(emergency.named(text)),
-                    stop_on_partial=lambda text: emergency.check_partial(text) is not None, timeout_s=timeout,
+                    "wake", grammar, watch=session.judge, timeout_s=timeout,
                     context=wake.invitation))  # what the kiosk invites people to say (spoken or on its sign)
             except AudioDeviceError:
                 raise
@@ -262,6 +259,8 @@ class Kiosk:
             delay = self.options.backoff_initial
             if heard.kind is HeardKind.KEY and wake.any_key:
                 return session, None
+            if heard.kind is HeardKind.SPEECH and heard.recognition is not None:
+                heard = Heard(HeardKind.SPEECH, session.judge.decide(heard.recognition, "open"))
             if heard.kind is HeardKind.SPEECH and heard.text.strip():
                 if session.emergency_in(heard.text):
                     return session, heard
