@@ -18,6 +18,8 @@ For every hypothesis it also says whether the understanding raises the alarm, as
 so the table shows what the symptom model makes of what recognizers really write.
 
   bench_confusions.py [--quick] [--out docs/bench/confusions.md] [--json FILE]
+  bench_confusions.py --rejudge FILE.json   (what the understanding makes of the texts written in an earlier run,
+                                             with today's rules; nothing is decoded again)
 """
 from __future__ import annotations
 
@@ -141,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engines", default="whisper,whisper-prompted,pocketsphinx")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "bench" / "confusions.md")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--rejudge", type=Path, default=None)
     args = ap.parse_args(argv)
+    if args.rejudge:
+        return rejudge(args.rejudge, args.out)
     import speechgen
     from voice_triage.understanding.interpret import Interpreter
 
@@ -212,6 +217,33 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({**report, "rows": rows}, indent=1))
     args.out.write_text(markdown(report, names, voices, noise), encoding="utf-8")
     print(markdown(report, names, voices, noise))
+    return 0
+
+
+def rejudge(path: Path, out: Path) -> int:
+    """The understanding's verdicts again, on the texts an earlier run wrote down."""
+    from voice_triage.content.loader import load_content
+    from voice_triage.understanding.interpret import Interpreter
+
+    interpreter = Interpreter(load_content())
+    data = json.loads(path.read_text())
+    outcomes: dict[str, Counter] = defaultdict(Counter)
+    real: dict[str, Counter] = {k: Counter({n: c for n, c in v.items() if not n.startswith("understood:")})
+                                for k, v in data["real"].items()}
+    for row in data["rows"]:
+        verdict = understood(interpreter, row["written"])
+        row["understood"] = verdict
+        if row.get("real"):
+            real[f"{row['engine']}|{'clean' if row['snr'] is None else '10 dB'}"][f"understood:{verdict}"] += 1
+        else:
+            outcomes[f"{row['engine']}|{'emergency' if row['said'] in EMERGENCY else 'calm'}"][verdict] += 1
+    data["outcomes"] = {k: dict(v) for k, v in outcomes.items()}
+    data["real"] = {k: dict(v) for k, v in real.items()}
+    path.write_text(json.dumps(data, indent=1))
+    names = sorted({row["engine"] for row in data["rows"]})
+    text = markdown(data, names, VOICES, NOISE)
+    out.write_text(text, encoding="utf-8")
+    print(text)
     return 0
 
 

@@ -78,11 +78,20 @@ def test_what_may_be_an_emergency_and_may_not_is_asked_back(text):
 @pytest.mark.parametrize("text", [
     "a tight feeling in my chess", "there's a pressure in the middle of my just", "pain in my jest",
     "shortness of breadth", "I can't catch my bread", "I'm short of breadth", "I can't catch my breadth",
+    "No, but my chance is tight.", "Shortness off rest.", "I can't get enough there.", "I'm short of bread",
 ])
 def test_what_recognizers_write_for_safety_words_counts_inside_a_symptom_frame(text):
-    """docs/bench/confusions.md: Whisper tiny.en and PocketSphinx write "chest" as "chess" or "just", "breath"
-    as "breadth" or "bread"; inside a finding's frame they are the chest and breathing, outside they are not."""
+    """docs/bench/confusions.md: Whisper tiny.en and PocketSphinx write "chest" as "chess", "just" or "chance",
+    "breath" as "breadth", "bread" or "rest", "air" as "there"; inside a finding's frame they are the chest and
+    breathing, outside they are not."""
     assert meaning(text, "discoloration")[0] == "emergency"
+
+
+@pytest.mark.parametrize("text", ["I play chess on Sundays", "my test was bad", "I feel restless",
+                                  "there's a chance it hurts more uphill", "it's just a cramp", "I ran out of bread",
+                                  "my cast hurts since I broke my ankle", "the rest helps"])
+def test_the_same_words_outside_a_frame_are_what_they_say(text):
+    assert meaning(text, "open")[0] not in ("emergency", "ask_back")
 
 
 def test_an_unread_clause_is_said_back_in_the_question():

@@ -26,6 +26,8 @@ class Strength(str, Enum):
     """Only inside a frame ("air", "wind"; "chess" for chest, written by a recognizer): never asked back alone."""
     DOUBTFUL = "doubtful"
     """Asked back, alone or with a finding ("breast", "heartburn", "chest infection")."""
+    HEARD = "heard"
+    """What a recognizer wrote for a site ("my chance is tight"): only with a pain or a pressure, never asked back."""
     CONDITION = "condition"
     """A condition ("asthma"): asked back alone, an emergency with a finding ("my asthma is bad")."""
 

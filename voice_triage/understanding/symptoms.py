@@ -170,7 +170,7 @@ class SymptomReader:
                 doubtful = (strength is Strength.DOUBTFUL or all(f.entry.doubtful for f in findings) or skin
                             or (emotional and self._heart(words, site)) or (states and not self._negated_state(words, states)))
                 out.append(Reading(reason, "doubtful" if doubtful else "symptom", cores))
-            elif strength is Strength.WEAK:
+            elif strength in (Strength.WEAK, Strength.HEARD):
                 continue
             elif states and self._negated_state(words, states):
                 # "breathing is not great", "my chest is not right": a healthy state denied is the symptom
@@ -212,6 +212,9 @@ class SymptomReader:
                 continue
             if (span.category is Category.FINDING and site.category is Category.SITE
                     and site.entry.reason not in span.entry.links):
+                continue
+            if site.category is Category.SITE and site.entry.strength is Strength.HEARD and (
+                    span.category is not Category.FINDING or span.entry.kind not in ("pain", "pressure")):
                 continue
             # said of a subject ("chest is good"), a state is about what stands before it
             after = predicate and site.start >= span.end
