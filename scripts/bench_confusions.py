@@ -253,6 +253,16 @@ def markdown(report: dict, names: list[str], voices: list[str], noise) -> str:
              f"({', '.join(voices)}) x {len(noise)} conditions: clean, 10 dB and 5 dB white, pink, brown noise), "
              f"each through {', '.join(names)}; the real one-word clips of shared/eval/real clean and at 10 dB. "
              f"Run time {report['seconds']} s on this two-core machine.", "",
+             "What the symptom model accepts from this (grammars/symptoms.yaml), only where a site stands in a symptom: "
+             "\"chess\", \"just\", \"jest\", \"chance\", \"test\", \"trash\" for chest after \"my\" or \"in my\" "
+             "with a pain or a pressure (\"a tight feeling in my chess\", \"my chance is tight\"); \"breadth\", \"bread\", "
+             "\"brett\", \"read\", \"dress\", \"rest\" for breath after \"short of\", \"shortness of\" or \"catch my\"; "
+             "\"there\", \"here\", \"sir\" for air after \"can't get enough\". Not accepted, because the same words are "
+             "everyday speech: \"reckless\"/\"restless\" (breathless), \"leaving\"/\"losing\"/\"easing\" (wheezing), "
+             "\"believe\"/\"read\"/\"dream\" (breathe), \"sure\" (short), \"type\"/\"tired\" (tight), \"cast\" (a leg "
+             "in plaster says \"my cast hurts\"). Whisper's prompted decoding writes safety words into calm speech (79 of "
+             "504 calm clips read as an alarm on their own): the judge (understanding/judge.py) raises the alarm on it only "
+             "when free decoding of the same audio also names the chest or breathing.", "",
              "## Said -> written (safety words that were said, and what each engine wrote for them)", "",
              "| engine | word said | times | written right | written as (times) |", "|---|---|---|---|---|"]
     for key in sorted(report["said"]):

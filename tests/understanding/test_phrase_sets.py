@@ -54,7 +54,8 @@ def test_our_own_phrases_both_halves(name):
 
 
 @pytest.mark.parametrize("path", [ROOT / "tests" / "data" / "own_conversation.json",
-                                  ROOT / "tests" / "data" / "own_phrases.json"], ids=lambda p: p.stem)
+                                  ROOT / "tests" / "data" / "own_phrases.json",
+                                  ROOT / "tests" / "data" / "symptoms" / "holdout_final.json"], ids=lambda p: p.stem)
 def test_our_earlier_sets_still_pass_in_full(path):
     pos, neg = figures(path)
     assert caught(pos) == len(pos) and alarms(neg) == 0

@@ -161,6 +161,8 @@ def parse_symptoms(data: Any) -> SymptomLexicon:
             add(words, Entry(Category.HEALTHY, kind="manner"))
     for words in _phrases(data.get("emotions"), "emotions"):
         add(words, Entry(Category.EMOTION))
+    for words in _phrases(data.get("stirred"), "stirred"):
+        add(words, Entry(Category.EMOTION, kind="stirred"))
     senses = data.get("senses")
     if not isinstance(senses, list):
         raise _fail("senses", "expected a list of {phrases, unless}")

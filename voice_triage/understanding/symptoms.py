@@ -34,6 +34,14 @@ ABOUT_THE_PAIN = frozenset({"it", "its", "that", "this", "they", "them", "pain",
                             "walk", "cramp", "cramps", "sitting", "rest", "resting", "stop", "stopping", "when",
                             "after", "while", "if", "what", "how"})
 """Words that tie a finding to the pain being talked about, or make it a question or a condition."""
+LINKING = frozenset({"is", "has", "have", "been", "was", "keeps", "kept", "feels", "felt", "really", "so", "always",
+                     "gets", "got", "started", "starts", "still", "very", "quite", "a", "bit", "little", "it", "it's"})
+"""Words that may stand between a subject and what is said of it ("my ticker has been hurting")."""
+NOT_PARTS = frozenset({"pain", "ache", "walk", "walking", "life", "job", "work", "husband", "wife", "son", "daughter",
+                       "doctor", "head", "back", "legs", "leg", "dog", "cat", "shoe", "shoes", "boot", "boots", "mother",
+                       "father", "mum", "dad", "friend", "day", "week", "night", "morning", "stick", "knee", "problem",
+                       "condition", "situation", "case", "question", "answer", "walks", "stairs", "garden", "back"})
+"""Words after "my" that are no part of the body."""
 STATE_BLOCKERS = frozenset({"that", "if", "when", "whether", "because", "since", "after", "before"})
 """A healthy state is not about a site on the other side of one of these either ("is it normal that my chest
 hurts?"); a finding may be ("it hurts when I breathe")."""
@@ -124,9 +132,11 @@ class SymptomReader:
         """The readings of one clause (before what they assert)."""
         sites = [s for s in spans if s.category in (Category.SITE, Category.OTHER_SITE)]
         out: list[Reading] = []
+        stirred = any(s.category is Category.EMOTION and s.entry.kind == "stirred" for s in spans)
         for s in spans:
             if s.category is Category.SYMPTOM:
-                out.append(Reading(s.entry.reason, "symptom", [(s.start, s.end)]))
+                kind = "doubtful" if stirred and s.entry.reason == "breathlessness" else "symptom"
+                out.append(Reading(s.entry.reason, kind, [(s.start, s.end)]))
         linked: dict[int, list[Span]] = {}
         """site index (in `sites`) -> the findings and healthy states that link to it."""
         for n, s in enumerate(spans):
@@ -142,6 +152,8 @@ class SymptomReader:
                         if sites[j].category is Category.SITE and sites[j].entry.reason in s.entry.links:
                             linked.setdefault(j, []).append(s)
             elif s.category is Category.FINDING and self._unknown_place(words, s, spans):
+                out.append(Reading("chest_pain", "unread", [(s.start, s.end)]))
+            elif s.category is Category.FINDING and self._unknown_subject(words, s, spans):
                 out.append(Reading("chest_pain", "unread", [(s.start, s.end)]))
             elif s.category is Category.FINDING and self._floating(words, s, spans):
                 out.append(Reading("chest_pain", "floating", [(s.start, s.end)]))
@@ -168,6 +180,7 @@ class SymptomReader:
                     out.append(Reading(reason, "normal", state_cores, flips=True))
                     continue
                 doubtful = (strength is Strength.DOUBTFUL or all(f.entry.doubtful for f in findings) or skin
+                            or (stirred and reason == "breathlessness")
                             or (emotional and self._heart(words, site)) or (states and not self._negated_state(words, states)))
                 out.append(Reading(reason, "doubtful" if doubtful else "symptom", cores))
             elif strength in (Strength.WEAK, Strength.HEARD):
@@ -290,6 +303,18 @@ class SymptomReader:
         return j not in known and words[j - 1] == "my"
 
     @staticmethod
+    def _unknown_subject(words: list[str], finding: Span, spans: list[Span]) -> bool:
+        """A pain said of "my" something the model does not know ("my ticker's been hurting"): a part of the body
+        by another name, perhaps the heart; nothing may be made of it, so it is asked back."""
+        if finding.entry.kind not in ("pain", "pressure", "discomfort") or finding.entry.not_symptom:
+            return False
+        known = {i for s in spans for i in range(s.start, s.end)}
+        i = finding.start - 1
+        while i >= 0 and words[i] in LINKING and i not in known:
+            i -= 1
+        return i >= 1 and words[i - 1] == "my" and i not in known and words[i] not in ZONES and words[i] not in NOT_PARTS
+
+    @staticmethod
     def _floating(words: list[str], finding: Span, spans: list[Span]) -> bool:
         """A pressure or a discomfort said of no place and of nothing talked about ("no, but there's a pressure",
         "I feel some tightness"): unread. Said of the pain ("it is tight", "the pain is heavy"), it is about the
@@ -311,7 +336,7 @@ class SymptomReader:
         for clause in clauses:
             words = clause.split()
             parsed.append((words, self.spans(words, clause)))
-        emotional = any(s.category is Category.EMOTION for _, spans in parsed for s in spans)
+        emotional = any(s.category is Category.EMOTION and s.entry.kind != "stirred" for _, spans in parsed for s in spans)
         previous: list[Reading] = []
         said_before: list[Span] = []
         for index, (words, spans) in enumerate(parsed):
