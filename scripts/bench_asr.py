@@ -209,7 +209,6 @@ class Pcm:
 def run_config(engine: str, front: str, all_clips: list[dict]) -> dict:
     """Every clip through the Listener of `engine` at a yes/no question, behind the front end `front`."""
     from voice_triage.dialogue.session import Session
-    from voice_triage.modes.conversation import plan_for
     from voice_triage.recognition.config import RecognizerConfig
     from voice_triage.recognition.listener import build_listener
 
@@ -221,10 +220,10 @@ def run_config(engine: str, front: str, all_clips: list[dict]) -> dict:
         front = "none"
     clean = front_end(front)
     session = Session()
-    session.start()
+    turn = session.start()
     while session.question in ("consent", "open", "chest_pain", "breathlessness"):
-        session.hear({"consent": "yes", "open": "my calf aches when I walk a long way"}.get(session.question, "no"))
-    plan = plan_for(session)
+        turn = session.hear({"consent": "yes", "open": "my calf aches when I walk a long way"}.get(session.question, "no"))
+    plan = turn.listen.plan
     rows, busy, audio_s = [], 0.0, 0.0
     for clip in all_clips:
         pcm = read_pcm(clip["path"])

@@ -50,8 +50,8 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def run_one(persona: Persona, audio: VirtualAudio, folder: str, settings: VoiceSettings, listener) -> dict:
     """One live session; returns each answer's latency to the assistant's next sound."""
-    from voice_triage.dialogue.session import Session
-    from voice_triage.modes.conversation import ConversationOptions, session_policy
+    from voice_triage.dialogue.triage import Triage
+    from voice_triage.modes.conversation import Listened
     from voice_triage.modes.live import run_live
     from voice_triage.modes.voice import VoiceChannel, microphone
 
@@ -61,17 +61,15 @@ def run_one(persona: Persona, audio: VirtualAudio, folder: str, settings: VoiceS
         raise SystemExit("bench: no speech output on the virtual speaker")
     recognized: list[float] = []
 
-    def on_event(event: dict) -> None:
+    def on_event(event) -> None:
         patient.on_event(event)
-        if event.get("event") == "_heard":
-            recognized.append(event["at"])
+        if isinstance(event, Listened):
+            recognized.append(event.at)
 
     with audio.record(f"{SPEAKER}.monitor") as spoken, audio.record(f"{MIC_FEED}.monitor") as heard:
         time.sleep(0.3)
         channel = VoiceChannel(speech, listener, microphone(None))
-        policy = session_policy(listener.thresholds)
-        result = run_live(lambda: Session(policy=policy), channel, ConversationOptions(thresholds=listener.thresholds),
-                          on_event=on_event)
+        result = run_live(Triage, channel, on_event=on_event)
         patient.wait()
         time.sleep(0.3)
     speech.close()
@@ -96,7 +94,7 @@ def run_one(persona: Persona, audio: VirtualAudio, folder: str, settings: VoiceS
                      # split: end of speech -> recognition returned; recognition -> first sample out
                      "hearing_ms": round(1000 * (done - end), 1) if done else None,
                      "speaking_ms": round(1000 * (first - done), 1) if done else None})
-    return {"persona": persona.id, "disposition": result.end and result.end.get("disposition"),
+    return {"persona": persona.id, "disposition": result.end and result.end.disposition.value,
             "expected": persona.expect, "turns": rows}
 
 

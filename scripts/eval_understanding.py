@@ -76,16 +76,16 @@ def play(case: dict, content, catalog: set[str]) -> Outcome:
     turn = session.start()
     at = case.get("at", "open")
     asked = 0
-    while turn.listen is not None and not _goes_here(at, turn.listen["question"], asked, catalog):
-        q = turn.listen["question"]
+    while turn.listen is not None and not _goes_here(at, turn.listen.question, asked, catalog):
+        q = turn.listen.question
         asked += q in catalog
         words = {"consent": "yes", "open": NEUTRAL_OPEN}.get(q, "no")
         if q == "confirm":
-            words = "yes" if str(turn.listen.get("value", "")).lower() == "no" else "no"
+            words = "yes" if str(turn.listen.value or "").lower() == "no" else "no"
         turn = session.hear(words)
     if turn.listen is None:
         return Outcome(case["text"], str(at), case["emergency"], False, "ended", "")
-    question = turn.listen["question"]
+    question = turn.listen.question
     before = dict(session.answers)
     turn = session.hear(case["text"])
     fired = turn.emergency is not None
@@ -95,9 +95,9 @@ def play(case: dict, content, catalog: set[str]) -> Outcome:
         what = "ended"
     elif session.answers != before and any(k not in before or before[k] != v for k, v in session.answers.items()):
         what = "recorded" if question != "open" else "moved_on"
-    elif turn.listen["question"] == "confirm" and turn.listen.get("feature") in ("chest_pain", "breathlessness"):
+    elif turn.listen.question == "confirm" and turn.listen.feature in ("chest_pain", "breathlessness"):
         what = "asked_back"
-    elif turn.listen["question"] in (question, "confirm"):
+    elif turn.listen.question in (question, "confirm"):
         what = "asked"
     else:
         what = "moved_on"

@@ -189,26 +189,21 @@ def run(settings: Settings) -> int:
     """Wire the mode `settings.command` names from the stage configurations, and run it."""
     stages = settings.stages
     if settings.command == "jsonl":
-        from voice_triage.dialogue.session import Session
         from voice_triage.modes.jsonl import WavAnswers, run_jsonl
 
-        session = Session(policy=_voice_policy(stages.recognizer))
         audio = WavAnswers(lambda: _listener(stages), sys.stderr)
-        return run_jsonl(session, sys.stdin, sys.stdout, sys.stderr, audio=audio)
+        return run_jsonl(triage_factory(stages)(), sys.stdin, sys.stdout, sys.stderr, audio=audio)
     if settings.command == "text":
-        from voice_triage.dialogue.policy import DialoguePolicy
-        from voice_triage.dialogue.session import Session
         from voice_triage.modes.textmode import run_text
 
-        return run_text(Session(policy=DialoguePolicy(confirm_below=stages.recognizer.confirm_below)),
-                        sys.stdin, sys.stdout)
+        return run_text(triage_factory(stages)(), sys.stdin, sys.stdout)
     if settings.command == "live":
         return _run_live(stages)
     if settings.command == "demo":
         from voice_triage.modes.demo import run_demo
         from voice_triage.speech.captions import Captions
 
-        return run_demo(settings.persona, settings.out, settings=stages.voice,
+        return run_demo(settings.persona, settings.out, settings=stages.voice, policy=_policy(stages),
                         captions=Captions(sys.stderr, stages.captions), listener_factory=lambda: _listener(stages))
     if settings.command == "say":
         return _run_say(settings)
@@ -239,13 +234,22 @@ def _listener(stages: Stages):
     return build_listener(stages.recognizer, stages.endpoint)
 
 
-def _voice_policy(recognizer: RecognizerConfig):
-    """The dialogue policy of a session heard by voice: confirmations below the engine's threshold (or
-    --confirm-below), known before the engine is loaded."""
-    from voice_triage.modes.conversation import session_policy
-    from voice_triage.recognition.discovery import likely_engine
+def _policy(stages: Stages):
+    """The dialogue's policy, the same in every mode. Its confirm_below (--confirm-below, the kiosk's
+    confirm_below) applies to answers given as text with a confidence; an answer heard by voice is confirmed
+    below the thresholds of the recognizer actually built, which travel with its Recognition (and take
+    --confirm-below in place of the engine's own)."""
+    from voice_triage.dialogue.policy import DialoguePolicy
 
-    return session_policy(recognizer.thresholds(likely_engine(recognizer)))
+    return DialoguePolicy(confirm_below=stages.recognizer.confirm_below)
+
+
+def triage_factory(stages: Stages, content=None):
+    """Makes one Triage per conversation, as every mode has it (the kiosk one per person)."""
+    from voice_triage.dialogue.triage import Triage
+
+    policy = _policy(stages)
+    return lambda: Triage(content, policy=policy)
 
 
 def voice_channel(stages: Stages, *, keys=None, speaker_required: bool = False, captions_stream=None):
@@ -302,15 +306,11 @@ def _run_say(settings: Settings) -> int:
 
 def _run_live(stages: Stages) -> int:
     """The live session: microphone and speaker."""
-    from voice_triage.dialogue.session import Session
-    from voice_triage.modes.conversation import ConversationOptions, session_policy
     from voice_triage.modes.live import run_live
 
     channel = voice_channel(stages)
-    thresholds = channel.listener.thresholds
-    policy = session_policy(thresholds)
     try:
-        return run_live(lambda: Session(policy=policy), channel, ConversationOptions(thresholds=thresholds)).exit_code
+        return run_live(triage_factory(stages), channel).exit_code
     finally:
         channel.close()
 
@@ -335,7 +335,6 @@ def kiosk_stages(config) -> Stages:
 
 def _run_kiosk(settings: Settings) -> int:
     from voice_triage.content.loader import load_content
-    from voice_triage.dialogue.session import Session
     from voice_triage.modes.keys import open_keys
     from voice_triage.modes.kiosk import kiosk_main
 
@@ -346,12 +345,11 @@ def _run_kiosk(settings: Settings) -> int:
 
         check_input_device(stages.input_device)  # a named microphone that does not exist: one line, exit 2
     content = load_content()
-    policy = _voice_policy(stages.recognizer)
 
     def channel_factory():
         return voice_channel(stages, keys=lambda: open_keys(sys.stdin), speaker_required=True)
 
-    return kiosk_main(config, channel_factory, session_factory=lambda: Session(content, policy=policy))
+    return kiosk_main(config, channel_factory, session_factory=triage_factory(stages, content))
 
 
 def doctor_target(settings: Settings):

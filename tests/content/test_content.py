@@ -5,7 +5,8 @@ import re
 import pytest
 
 from voice_triage.errors import ContentError
-from voice_triage.content.loader import FILES, Kind, content_from_texts, load_content
+from voice_triage.content.model import Kind
+from voice_triage.content.loader import FILES, content_from_texts, load_content
 from voice_triage.content.templates import expand
 
 from tests.support import ROOT

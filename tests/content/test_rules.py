@@ -2,7 +2,8 @@
 import pytest
 
 from voice_triage.content import rules
-from voice_triage.content.loader import Disposition, load_content
+from voice_triage.content.model import Disposition
+from voice_triage.content.loader import load_content
 
 C = load_content()
 NO_FLAGS = {f: "no" for f in C.screening}

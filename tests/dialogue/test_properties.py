@@ -36,8 +36,8 @@ def test_any_input_ends_in_bounded_turns_without_raising(items):
         s.hear("no")
         steps += 1
         assert steps <= POLICY.max_turns
-    assert s.result["disposition"] in {"emergency", "urgent", "see_doctor", "self_care", "incomplete"}
-    assert set(s.result["answers"]) <= set(C.features)
+    assert s.result.disposition in {"emergency", "urgent", "see_doctor", "self_care", "incomplete"}
+    assert set(s.result.answers) <= set(C.features)
 
 
 @settings(max_examples=300, deadline=None)
@@ -51,6 +51,6 @@ def test_emergency_from_any_state_ends_at_once(items, phrase):
         if s.ended:
             return
     turn = s.hear(phrase)
-    assert turn.events[0]["event"] == "emergency"
-    assert turn.end["disposition"] == "emergency"
-    assert all(e["event"] != "listen" for e in turn.events)
+    assert turn.events[0].event == "emergency"
+    assert turn.end.disposition == "emergency"
+    assert all(e.event != "listen" for e in turn.events)

@@ -21,7 +21,7 @@ def test_every_turn_that_listens_ends_with_its_question():
         while not session.ended and len(turns) < 40:
             turns.append(session.hear(rng.choice(INPUTS)))
         for turn in turns:
-            if not any(e["event"] == "listen" for e in turn.events) or not turn.says:
+            if not any(e.event == "listen" for e in turn.events) or not turn.says:
                 continue
             last = turn.says[-1]
             assert last.rstrip().endswith("?") or last in not_questions, last

@@ -11,6 +11,7 @@ from tests.support import events, run
 from voice_triage.dialogue.policy import DialoguePolicy
 from voice_triage.dialogue.session import Session
 from voice_triage.content.loader import load_content
+from voice_triage.modes.wire import to_wire
 
 C = load_content()
 
@@ -50,65 +51,65 @@ def test_no_then_chest_hurts_at_a_walking_question_is_an_emergency_at_once():
     s = session_at("chest_pain")
     walk_question(s)
     turn = s.hear("No. My chest hurts now.")
-    assert turn.events[0]["event"] == "emergency" and turn.events[0]["reason"] == "chest_pain"
-    assert turn.end["disposition"] == "emergency"
+    assert turn.events[0].event == "emergency" and turn.events[0].reason == "chest_pain"
+    assert turn.end.disposition == "emergency"
 
 
 @pytest.mark.parametrize("text", ["not pain exactly, more a tightness in my chest", "no pain, just a squeeze",
                                   "no... actually yes"])
 def test_a_chest_answer_that_corrects_itself_is_an_emergency(text):
     turn = session_at("chest_pain").hear(text)
-    assert turn.events[0]["event"] == "emergency" and turn.end["disposition"] == "emergency"
+    assert turn.events[0].event == "emergency" and turn.end.disposition == "emergency"
 
 
 @pytest.mark.parametrize("text", ["I'm not breathing well", "I'm not able to take a deep breath"])
 def test_a_denied_healthy_breath_is_an_emergency(text):
     turn = session_at("breathlessness").hear(text)
-    assert turn.events[0] == {"event": "emergency", "reason": "breathlessness", "heard": text}
+    assert to_wire(turn.events[0]) == {"event": "emergency", "reason": "breathlessness", "heard": text}
 
 
 @pytest.mark.parametrize("question", ["open", "chest_pain", "rest_pain", "stops_with_rest"])
 def test_never_had_pain_like_this_in_my_chest_is_an_emergency_anywhere(question):
     turn = session_at(question).hear("I've never had pain like this in my chest")
-    assert turn.events[0]["event"] == "emergency"
+    assert turn.events[0].event == "emergency"
 
 
 def test_definitely_no_chest_pain_is_a_no_not_a_false_alarm():
     turn = session_at("chest_pain").hear("definitely no chest pain")
     assert turn.emergency is None
-    assert turn.events[0]["intent"] == "no" and turn.listen["question"] == "breathlessness"
+    assert turn.events[0].intent == "no" and turn.listen.question == "breathlessness"
 
 
 def test_no_but_it_wakes_me_at_night_is_rest_pain_and_urgent():
     s = session_at("rest_pain")
     s.hear("no but it wakes me up at night")
     assert s.answers["rest_pain"] == "yes"
-    assert finish(s)["disposition"] == "urgent"
+    assert finish(s).disposition == "urgent"
 
 
 def test_no_my_left_leg_is_a_bit_swollen_though_is_urgent():
     s = session_at("one_leg_swelling")
     s.hear("no, my left leg is a bit swollen though")
     assert s.answers["one_leg_swelling"] == "yes"
-    assert finish(s)["disposition"] == "urgent"
+    assert finish(s).disposition == "urgent"
 
 
 def test_a_late_swelling_then_not_sure_at_the_confirm_stays_urgent():
     s = session_at("chest_pain")
     walk_question(s)
     turn = s.hear("my left leg has swollen up")
-    assert turn.listen == {"event": "listen", "question": "confirm", "state": "questions",
+    assert to_wire(turn.listen) == {"event": "listen", "question": "confirm", "state": "questions",
                            "feature": "one_leg_swelling", "value": "yes"}
     s.hear("I'm not sure")
     assert s.answers["one_leg_swelling"] == "unsure"
-    assert finish(s)["disposition"] == "urgent"
+    assert finish(s).disposition == "urgent"
 
 
 def test_swelling_yes_then_stop_ends_urgent_with_the_clot_advice():
     s = session_at("one_leg_swelling")
     s.hear("yes")
     turn = s.hear("stop")
-    assert turn.end["disposition"] == "urgent"
+    assert turn.end.disposition == "urgent"
     said = " ".join(turn.says)
     assert "blood clot" in said and "immediate medical evaluation" in said
     assert "cannot say what the pain points to" not in said
@@ -123,7 +124,7 @@ def test_someone_elses_or_an_old_mention_is_asked_back_not_an_alarm(text, reason
     walk_question(s)
     turn = s.hear(text)
     assert turn.emergency is None
-    assert turn.listen == {"event": "listen", "question": "confirm", "state": "questions", "feature": reason,
+    assert to_wire(turn.listen) == {"event": "listen", "question": "confirm", "state": "questions", "feature": reason,
                            "value": "yes"}
     assert turn.says[-1] == C.questions[reason].askback
     if reason == "chest_pain":
@@ -135,9 +136,9 @@ def test_asked_back_a_clear_no_goes_on_and_is_not_asked_again():
     q = walk_question(s)
     s.hear("my wife has chest pain")
     turn = s.hear("no")
-    assert turn.emergency is None and turn.listen["question"] == q  # the question it interrupted
+    assert turn.emergency is None and turn.listen.question == q  # the question it interrupted
     turn = s.hear("my wife has chest pain")
-    assert turn.emergency is None and turn.listen["question"] == q
+    assert turn.emergency is None and turn.listen.question == q
 
 
 @pytest.mark.parametrize("reply", ["yes", "I'm not sure", "maybe", "I don't know", "hmm", None, "stop", "skip"])
@@ -146,7 +147,7 @@ def test_asked_back_anything_but_a_clear_no_is_an_emergency(reply):
     walk_question(s)
     s.hear("I had a heart attack two years ago")
     turn = s.silence() if reply is None else s.hear(reply)
-    assert turn.emergency is not None and turn.end["disposition"] == "emergency"
+    assert turn.emergency is not None and turn.end.disposition == "emergency"
 
 
 def test_asked_back_a_repeat_asks_it_again():
@@ -161,14 +162,14 @@ def test_why_do_you_ask_says_why_in_one_sentence():
     s = session_at("rest_pain")
     turn = s.hear("why do you ask?")
     assert turn.says[0] == C.questions["rest_pain"].why
-    assert turn.says[1] == C.questions["rest_pain"].ask and turn.listen["question"] == "rest_pain"
+    assert turn.says[1] == C.questions["rest_pain"].ask and turn.listen.question == "rest_pain"
 
 
 @pytest.mark.parametrize("text", ["a bit, yes", "I already told you, yes"])
 def test_a_bit_yes_and_already_told_you_are_answers(text):
     s = session_at("stops_with_rest")
     turn = s.hear(text)
-    assert turn.events[0]["intent"] == "yes" and s.answers["stops_with_rest"] == "yes"
+    assert turn.events[0].intent == "yes" and s.answers["stops_with_rest"] == "yes"
 
 
 def test_anything_else_is_asked_once_before_the_summary_and_hears_a_late_red_flag():
@@ -179,9 +180,9 @@ def test_anything_else_is_asked_once_before_the_summary_and_hears_a_late_red_fla
         s.hear("no")
     assert s.question == "more"
     turn = s.hear("my right foot has gone cold")
-    assert turn.listen["question"] == "confirm" and turn.listen["feature"] == "cold_leg"
+    assert turn.listen.question == "confirm" and turn.listen.feature == "cold_leg"
     turn = s.hear("yes")
-    assert turn.end["disposition"] == "urgent"
+    assert turn.end.disposition == "urgent"
     assert "enough blood" in " ".join(turn.says) and "time-critical" in " ".join(turn.says)
 
 
@@ -192,7 +193,7 @@ def test_anything_else_hears_an_emergency():
             break
         s.hear("no")
     turn = s.hear("no, well, my chest is a bit tight")
-    assert turn.events[0]["event"] == "emergency"
+    assert turn.events[0].event == "emergency"
 
 
 def test_self_care_needs_two_supporting_features():
@@ -200,7 +201,7 @@ def test_self_care_needs_two_supporting_features():
     s = session_at("chest_pain")
     while not s.ended:
         s.hear("yes" if s.question == "delayed_onset" else "no")
-    assert s.result["disposition"] == "see_doctor"
+    assert s.result.disposition == "see_doctor"
 
 
 def test_a_one_megabyte_line_is_answered_and_cut():
@@ -236,6 +237,6 @@ def test_a_red_flag_said_with_a_doubtful_answer_is_still_confirmed_after_it():
         s.hear("no")
     q = s.question
     turn = s.hear("yes, and my right foot has gone cold", confidence=0.3)
-    assert turn.listen["question"] == "confirm" and turn.listen["feature"] == q
+    assert turn.listen.question == "confirm" and turn.listen.feature == q
     turn = s.hear("yes")
-    assert turn.listen["question"] == "confirm" and turn.listen["feature"] == "cold_leg"
+    assert turn.listen.question == "confirm" and turn.listen.feature == "cold_leg"

@@ -5,6 +5,7 @@ import pytest
 from voice_triage.dialogue.policy import DEFAULT as POLICY, DialoguePolicy
 from voice_triage.dialogue.session import Session
 from voice_triage.content.loader import load_content
+from voice_triage.modes.wire import to_wire
 
 C = load_content()
 YES = {"yes": "yeah", "no": "no I don't think so", "unsure": "I'm not sure"}
@@ -17,8 +18,8 @@ def play(facts, *, open_text="my leg hurts when I walk", interject=None, script=
     script = list(script or [])
     turns = 0
     while not s.ended and turns < limit:
-        listen = [e for e in events if e["event"] == "listen"][-1]
-        q = listen["question"]
+        listen = [e for e in events if e.event == "listen"][-1]
+        q = listen.question
         turns += 1
         if script:
             said = script.pop(0)
@@ -29,7 +30,7 @@ def play(facts, *, open_text="my leg hurts when I walk", interject=None, script=
         elif q == "open":
             said = open_text
         elif q == "confirm":
-            said = "yes" if facts.get(listen["feature"], "no") == listen["value"] else "no"
+            said = "yes" if facts.get(listen.feature, "no") == listen.value else "no"
         else:
             said = YES[facts.get(q, "no")]
         turn = s.silence() if said is None else s.hear(said)
@@ -39,11 +40,11 @@ def play(facts, *, open_text="my leg hurts when I walk", interject=None, script=
 
 
 def end(events):
-    return [e for e in events if e["event"] == "end"][-1]
+    return [e for e in events if e.event == "end"][-1]
 
 
 def asked(events):
-    return [e["question"] for e in events if e["event"] == "listen"]
+    return [e.question for e in events if e.event == "listen"]
 
 
 @pytest.mark.parametrize("facts,disposition,pattern", [
@@ -67,11 +68,11 @@ def asked(events):
 def test_personas(facts, disposition, pattern):
     s, events = play(facts)
     e = end(events)
-    assert e["disposition"] == disposition
+    assert e.disposition == disposition
     if pattern:
-        assert e["patterns"][0] == pattern
-    assert not any(ev["event"] == "emergency" for ev in events)
-    says = " ".join(ev["text"] for ev in events if ev["event"] == "say")
+        assert e.patterns[0] == pattern
+    assert not any(ev.event == "emergency" for ev in events)
+    says = " ".join(ev.text for ev in events if ev.event == "say")
     assert "not a diagnosis" in says and "emergency services" in says  # safety net, every time
 
 
@@ -88,12 +89,12 @@ def test_open_answer_fills_features_that_are_then_not_asked():
                      open_text="I get a bad cramp in my calf after a few blocks and it goes away when I stop")
     q = asked(events)
     assert not {"stops_with_rest", "calf_pain", "cramping_heaviness"} & set(q)
-    assert end(events)["answers"]["stops_with_rest"] == "yes"
+    assert end(events).answers["stops_with_rest"] == "yes"
 
 
 def test_summary_says_why_and_what_to_do():
     _, events = play(dict(stops_with_rest="yes", calf_pain="yes", cramping_heaviness="yes"))
-    says = [e["text"] for e in events if e["event"] == "say"]
+    says = [e.text for e in events if e.event == "say"]
     assert any("peripheral artery disease" in t and "fades within minutes of resting" in t for t in says)
     assert any("book a visit with your doctor" in t for t in says)
 
@@ -101,11 +102,11 @@ def test_summary_says_why_and_what_to_do():
 @pytest.mark.parametrize("flag", ["chest_pain", "breathlessness"])
 def test_emergency_by_answering_yes(flag):
     _, events = play({flag: "yes"})
-    kinds = [e["event"] for e in events]
+    kinds = [e.event for e in events]
     i = kinds.index("emergency")
-    assert events[i]["reason"] == flag
-    assert kinds[i + 1] == "say" and "Call emergency services now" in events[i + 1]["text"]
-    assert end(events)["disposition"] == "emergency"
+    assert events[i].reason == flag
+    assert kinds[i + 1] == "say" and "Call emergency services now" in events[i + 1].text
+    assert end(events).disposition == "emergency"
     assert "listen" not in kinds[i:]
 
 
@@ -118,8 +119,8 @@ def test_unsure_about_chest_pain_is_an_emergency_at_once():
     s.hear("yes")
     s.hear("my legs hurt")
     t = s.hear("I'm not sure")
-    assert t.events[0]["event"] == "emergency"
-    assert t.emergency["reason"] == "chest_pain" and t.end["disposition"] == "emergency"
+    assert t.events[0].event == "emergency"
+    assert t.emergency.reason == "chest_pain" and t.end.disposition == "emergency"
 
 
 QUESTION_KINDS = ["consent", "open", "chest_pain", "rest_pain", "warm_red_leg", "stops_with_rest", "confirm"]
@@ -131,25 +132,25 @@ def test_emergency_at_every_kind_of_question(where, phrase):
     s = Session(C, policy=DialoguePolicy(confirm_below=0.5))
     t = s.start()
     guard = 0
-    while t.listen["question"] != where:
+    while t.listen.question != where:
         guard += 1
         assert guard < 30, f"never reached {where}"
-        q = t.listen["question"]
+        q = t.listen.question
         if where == "confirm" and q == "stops_with_rest":
             t = s.hear("yes", confidence=0.3)  # a low-confidence answer is confirmed
         else:
             t = s.hear({"consent": "yes", "open": "it aches"}.get(q, "no"))
     t = s.hear(phrase)
-    assert t.events[0]["event"] == "emergency"
-    assert t.end["disposition"] == "emergency"
+    assert t.events[0].event == "emergency"
+    assert t.end.disposition == "emergency"
     assert s.ended
 
 
 def test_interjected_emergency_ends_routine_questions_at_once():
     _, events = play(dict(stops_with_rest="yes"), interject=(5, "wait, my chest feels tight"))
-    kinds = [e["event"] for e in events]
+    kinds = [e.event for e in events]
     i = kinds.index("emergency")
-    assert "listen" not in kinds[i:] and end(events)["disposition"] == "emergency"
+    assert "listen" not in kinds[i:] and end(events).disposition == "emergency"
 
 
 def _to_first_flag():
@@ -157,33 +158,33 @@ def _to_first_flag():
     s.start()
     s.hear("yes")
     t = s.hear("it hurts when I walk")
-    assert t.listen["question"] == "chest_pain"
+    assert t.listen.question == "chest_pain"
     return s
 
 
 def test_repeat_and_help():
     s = _to_first_flag()
     t = s.hear("can you repeat that")
-    assert t.listen["question"] == "chest_pain" and t.says == [C.questions["chest_pain"].ask]
+    assert t.listen.question == "chest_pain" and t.says == [C.questions["chest_pain"].ask]
     t = s.hear("help")
     assert C.questions["chest_pain"].help in t.says and C.speech["help_answers"] in t.says
-    assert t.listen["question"] == "chest_pain"
+    assert t.listen.question == "chest_pain"
 
 
 def test_go_back_changes_the_last_answer():
     s = _to_first_flag()
     s.hear("no")
     t = s.hear("go back")
-    assert t.listen["question"] == "chest_pain" and "chest_pain" not in s.answers
+    assert t.listen.question == "chest_pain" and "chest_pain" not in s.answers
     t = s.hear("no")
-    assert t.listen["question"] == "breathlessness"
+    assert t.listen.question == "breathlessness"
 
 
 def test_go_back_at_the_first_question():
     s = Session(C)
     s.start()
     t = s.hear("go back")
-    assert C.speech["back_at_start"] in t.says and t.listen["question"] == "consent"
+    assert C.speech["back_at_start"] in t.says and t.listen.question == "consent"
 
 
 def test_start_over_forgets_answers():
@@ -191,13 +192,13 @@ def test_start_over_forgets_answers():
     s.hear("no")
     s.hear("no")
     t = s.hear("start over")
-    assert s.answers == {} and t.listen["question"] == "open"
+    assert s.answers == {} and t.listen.question == "open"
 
 
 def test_stop_ends_incomplete_with_safety_net():
     s = _to_first_flag()
     t = s.hear("stop")
-    assert t.end["disposition"] == "incomplete"
+    assert t.end.disposition == "incomplete"
     assert C.speech["safety_net"] in t.says
 
 
@@ -205,13 +206,13 @@ def test_stop_ends_incomplete_with_safety_net():
 def test_voice_commands_are_passed_on(command):
     s = _to_first_flag()
     t = s.hear({"slower": "slow down", "faster": "speak faster", "louder": "speak up", "quieter": "too loud"}[command])
-    assert t.voice == [command] and t.listen["question"] == "chest_pain"
+    assert t.voice == [command] and t.listen.question == "chest_pain"
 
 
 def test_wait_listens_again_without_repeating():
     s = _to_first_flag()
     t = s.hear("hold on a second")
-    assert t.says == [C.speech["wait"]] and t.listen["question"] == "chest_pain"
+    assert t.says == [C.speech["wait"]] and t.listen.question == "chest_pain"
 
 
 def test_silence_reprompts_simpler_then_ends_after_three():
@@ -220,7 +221,7 @@ def test_silence_reprompts_simpler_then_ends_after_three():
     assert C.questions["chest_pain"].simpler in t.says
     s.silence()
     t = s.silence()
-    assert t.end["disposition"] == "incomplete" and C.speech["safety_net"] in t.says
+    assert t.end.disposition == "incomplete" and C.speech["safety_net"] in t.says
 
 
 def test_silence_count_resets_after_an_answer():
@@ -229,37 +230,37 @@ def test_silence_count_resets_after_an_answer():
     s.silence()
     t = s.hear("no")
     t = s.silence()
-    assert not s.ended and t.listen["question"] == "breathlessness"
+    assert not s.ended and t.listen.question == "breathlessness"
 
 
 def test_nonsense_says_what_is_accepted_then_gives_up_gracefully():
     s = _to_first_flag()
     t = s.hear("I like turtles")
-    assert C.speech["not_understood"] in t.says and t.listen["question"] == "chest_pain"
+    assert C.speech["not_understood"] in t.says and t.listen.question == "chest_pain"
     for _ in range(POLICY.max_failures - 1):
         t = s.hear("purple elephants")
-    assert t.end["disposition"] == "incomplete"
+    assert t.end.disposition == "incomplete"
 
 
 def test_consent_declined():
     s = Session(C)
     s.start()
     t = s.hear("no")
-    assert t.end["disposition"] == "incomplete"
+    assert t.end.disposition == "incomplete"
 
 
 def test_red_flag_heard_out_of_turn_is_confirmed():
     s = _to_first_flag()
     for _ in range(7):
         t = s.hear("no")
-    q = t.listen["question"]
+    q = t.listen.question
     assert q not in C.screening
     t = s.hear("my foot has turned blue")
-    assert t.listen["question"] == "confirm" and t.listen["feature"] == "discoloration"
+    assert t.listen.question == "confirm" and t.listen.feature == "discoloration"
     t = s.hear("yes")
-    assert t.listen["question"] == "more"  # "anything else about the pain?" before the summary
+    assert t.listen.question == "more"  # "anything else about the pain?" before the summary
     t = s.hear("no")
-    assert t.end["disposition"] == "urgent"
+    assert t.end.disposition == "urgent"
 
 
 def test_low_confidence_answer_is_confirmed():
@@ -268,11 +269,11 @@ def test_low_confidence_answer_is_confirmed():
     s.hear("yes")
     s.hear("it hurts")
     t = s.hear("no", confidence=0.4)
-    assert t.listen == {"event": "listen", "question": "confirm", "state": "screening", "feature": "chest_pain", "value": "no"}
+    assert to_wire(t.listen) == {"event": "listen", "question": "confirm", "state": "screening", "feature": "chest_pain", "value": "no"}
     t = s.hear("no")
-    assert t.listen["question"] == "chest_pain"
+    assert t.listen.question == "chest_pain"
     t = s.hear("no", confidence=0.9)
-    assert t.listen["question"] == "breathlessness"
+    assert t.listen.question == "breathlessness"
 
 
 def test_every_session_is_bounded():
@@ -288,7 +289,7 @@ def test_every_session_is_bounded():
 def test_stop_api_ends_incomplete_and_later_input_is_ignored():
     s = _to_first_flag()
     t = s.stop()
-    assert t.end["disposition"] == "incomplete"
+    assert t.end.disposition == "incomplete"
     assert s.hear("yes").events == [] and s.silence().events == []
 
 
@@ -304,14 +305,14 @@ def test_a_red_flag_question_cannot_be_skipped():
     s = _to_first_flag()
     t = s.hear("skip")
     t = s.hear("skip")
-    assert t.emergency is None and t.listen["question"] == "chest_pain"
+    assert t.emergency is None and t.listen.question == "chest_pain"
 
 
 def test_skip_at_a_pattern_question_records_unsure():
     s = _to_first_flag()
     for _ in range(7):
         t = s.hear("no")
-    q = t.listen["question"]
+    q = t.listen.question
     t = s.hear("skip")
     assert s.answers[q] == "unsure"
 
@@ -324,13 +325,13 @@ def test_an_emergency_heard_without_confidence_is_confirmed_at_once():
     t = s.hear("no")
     t = s.hear("i have chest pain", confidence=0.25)
     assert t.emergency is None
-    assert t.listen == {"event": "listen", "question": "confirm", "state": "screening", "feature": "chest_pain",
+    assert to_wire(t.listen) == {"event": "listen", "question": "confirm", "state": "screening", "feature": "chest_pain",
                         "value": "yes"}
     t = s.hear("no")
-    assert t.listen["question"] == "breathlessness"  # back to the question it was at
+    assert t.listen.question == "breathlessness"  # back to the question it was at
     t = s.hear("i have chest pain", confidence=0.3)
     t = s.hear("yes")
-    assert t.emergency["reason"] == "chest_pain" and t.end["disposition"] == "emergency"
+    assert t.emergency.reason == "chest_pain" and t.end.disposition == "emergency"
 
 
 def test_an_emergency_heard_clearly_fires_without_asking():
@@ -338,7 +339,7 @@ def test_an_emergency_heard_clearly_fires_without_asking():
     s.start()
     s.hear("yes")
     t = s.hear("I can't breathe", confidence=0.9)
-    assert t.events[0]["event"] == "emergency"
+    assert t.events[0].event == "emergency"
 
 
 def test_at_the_open_question_speech_not_understood_moves_on():
@@ -347,14 +348,14 @@ def test_at_the_open_question_speech_not_understood_moves_on():
     s.start()
     s.hear("yes")
     t = s.not_understood(heard="[unk]")
-    assert t.listen["question"] == "chest_pain"
+    assert t.listen.question == "chest_pain"
 
 
 def test_a_doubtful_no_at_consent_is_asked_again():
     s = Session(C, policy=DialoguePolicy(confirm_below=0.35))
     s.start()
     t = s.hear("no", confidence=0.2)
-    assert not s.ended and t.listen["question"] == "consent"
+    assert not s.ended and t.listen.question == "consent"
 
 
 def test_consent_is_taken_after_three_unclear_answers_and_the_person_is_told():
@@ -364,9 +365,9 @@ def test_consent_is_taken_after_three_unclear_answers_and_the_person_is_told():
     s.start()
     for _ in range(POLICY.consent_tries - 1):
         t = s.not_understood(heard="milking")
-        assert t.listen["question"] == "consent"
+        assert t.listen.question == "consent"
     t = s.not_understood(heard="too")
-    assert C.speech["consent_assumed"] in t.says and t.listen["question"] == "open"
+    assert C.speech["consent_assumed"] in t.says and t.listen.question == "open"
 
 
 def test_consent_is_never_taken_after_a_doubtful_no_or_on_unreadable_input():
@@ -375,15 +376,15 @@ def test_consent_is_never_taken_after_a_doubtful_no_or_on_unreadable_input():
     s = Session(C, policy=DialoguePolicy(confirm_below=0.35))  # as with PocketSphinx
     s.start()
     t = s.hear("no", confidence=0.2)
-    assert t.listen["question"] == "consent"
+    assert t.listen.question == "consent"
     for _ in range(POLICY.consent_tries):
         t = s.not_understood(heard="milking")
-    assert t.listen["question"] == "consent"
+    assert t.listen.question == "consent"
     s = Session(C)
     s.start()
     for _ in range(POLICY.consent_tries + 1):
         t = s.not_understood()
-    assert t.listen["question"] == "consent"
+    assert t.listen.question == "consent"
 
 
 @pytest.mark.parametrize("flag", ["chest_pain", "breathlessness"])
@@ -398,9 +399,9 @@ def test_a_faint_no_to_an_emergency_question_is_asked_back(flag):
         s.hear("no")  # text: sure
     assert s.question == flag
     t = s.hear("no", confidence=POLICY.emergency_no_sure - 0.1)
-    assert t.listen["question"] == "confirm" and t.listen["value"] == "no"
+    assert t.listen.question == "confirm" and t.listen.value == "no"
     t = s.hear("no")  # "no, that is not right"
-    assert t.listen["question"] == flag
+    assert t.listen.question == flag
 
 
 def test_a_faint_no_to_a_routine_question_is_taken():
@@ -414,4 +415,4 @@ def test_a_faint_no_to_a_routine_question_is_taken():
         s.hear("no")
     q = s.question
     t = s.hear("no", confidence=0.5)
-    assert t.listen["question"] not in (q, "confirm")
+    assert t.listen.question not in (q, "confirm")

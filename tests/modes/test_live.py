@@ -1,4 +1,4 @@
-"""The live loop (issue 4): the real Session driven through scripted listening, the fallbacks, Ctrl-C,
+"""The live loop (issue 4): the real Triage driven through scripted listening, the fallbacks, Ctrl-C,
 and (marked ``pulse``) the whole loop on virtual PulseAudio devices."""
 from __future__ import annotations
 
@@ -16,15 +16,17 @@ import pytest
 from voice_triage.audio.sinks import Pcm, RecordingSink
 from tests.support.virtual import VirtualPatient, pulse_session
 from voice_triage.modes.demo import Persona, load_personas
-from voice_triage.dialogue.session import Session
+from voice_triage.dialogue.triage import Triage
 from voice_triage.errors import AudioDeviceError
-from voice_triage.modes.conversation import ConversationOptions, session_policy
+from voice_triage.dialogue.events import Heard, ListenEvent
+from voice_triage.modes.conversation import ConversationOptions
 from voice_triage.modes.live import EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK, run_live
 from voice_triage.modes.voice import VoiceChannel
 from voice_triage.recognition.base import Recognition
 from voice_triage.speech.captions import Captions
 from voice_triage.speech.output import SpeechOutput, sentences
 from voice_triage.speech.settings import VoiceSettings
+from voice_triage.modes.wire import to_wire
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PERSONAS = load_personas()
@@ -96,9 +98,9 @@ def play(answers_for, speech=None, *, log=None, listener=None, options=Conversat
     last_listen: dict = {}
 
     def on_event(event):
-        if event.get("event") == "listen":
+        if isinstance(event, ListenEvent):
             last_listen.clear()
-            last_listen.update(event)
+            last_listen.update(to_wire(event))
 
     @contextlib.contextmanager
     def source_factory(plan):
@@ -113,7 +115,7 @@ def play(answers_for, speech=None, *, log=None, listener=None, options=Conversat
     speech = speech or speech_for(log)
     listener = listener or ScriptedListener()
     channel = VoiceChannel(speech, listener, factory or source_factory)
-    result = run_live(Session, channel, options, on_event=on_event)
+    result = run_live(Triage, channel, options, on_event=on_event)
     return result, speech, listener
 
 
@@ -125,9 +127,9 @@ def speech_for(log=None, out=None, settings=None):
 def test_a_persona_reaches_its_disposition_and_every_sentence_is_spoken():
     result, speech, _ = play(PERSONAS["pad"].answer)
     assert result.exit_code == EXIT_OK
-    assert result.end["disposition"] == "see_doctor"
-    assert result.end["patterns"][0] == "pad_claudication"
-    said = [e["text"] for e in result.events if e["event"] == "say"]
+    assert result.end.disposition == "see_doctor"
+    assert result.end.patterns[0] == "pad_claudication"
+    said = [e.text for e in result.events if e.event == "say"]
     assert speech.spoken == said
     assert [text for text, _ in speech.synthesizer.calls] == [part for text in said for part in sentences(text)]
 
@@ -158,13 +160,13 @@ def test_emergency_in_a_partial_result_stops_listening_and_is_spoken_first_twice
 
     speech = speech_for(settings=VoiceSettings(volume=0.5))
     result, _, _ = play(answers, speech, listener=ScriptedListener(consumed))
-    assert result.end["disposition"] == "emergency"
-    first_alarm = next(p for p in partials if Session().emergency_in(p))
+    assert result.end.disposition == "emergency"
+    first_alarm = next(p for p in partials if Triage().emergency_in(Heard.text_of(p)))
     assert consumed[-1] == first_alarm, "listening went on after the emergency was heard"
-    emergency = next(e for e in result.events if e["event"] == "emergency")
-    assert emergency["heard"] == first_alarm
+    emergency = next(e for e in result.events if e.event == "emergency")
+    assert emergency.heard == first_alarm
     calls = speech.synthesizer.calls
-    instruction = Session().content.speech["emergency"]
+    instruction = Triage().content.speech["emergency"]
     # Everything said before the emergency was said at the person's volume; the instruction at full
     # volume, rendered once and played twice, before the other sentences of that turn.
     first_emergency = next(i for i, (text, _) in enumerate(calls) if text == instruction)
@@ -172,7 +174,7 @@ def test_emergency_in_a_partial_result_stops_listening_and_is_spoken_first_twice
     assert all(s.volume == 0.5 for _, s in calls[:first_emergency])
     assert [text for text, _ in calls].count(instruction) == 1
     turn_start = len(speech.spoken) - len([e for e in result.events[result.events.index(emergency):]
-                                           if e["event"] == "say"]) - 1
+                                           if e.event == "say"]) - 1
     assert speech.spoken[turn_start:turn_start + 2] == [instruction, instruction]
 
 
@@ -189,7 +191,7 @@ def test_voice_commands_change_the_voice_for_the_rest_of_the_session():
 
     speech = speech_for(settings=VoiceSettings(rate=160, volume=0.6))
     result, _, _ = play(answers, speech)
-    assert result.end["disposition"] == "self_care"
+    assert result.end.disposition == "self_care"
     settings = [s for _, s in speech.synthesizer.calls]
     assert settings[0] == VoiceSettings(rate=160, volume=0.6)
     assert settings[-1] == VoiceSettings(rate=135, volume=0.8)
@@ -208,12 +210,12 @@ def test_silence_and_not_understood_go_to_their_own_session_paths():
         return PERSONAS["stenosis"].answer(listen_event)
 
     result, _, _ = play(answers)
-    heard = [e for e in result.events if e["event"] == "heard"]
-    assert any(e["intent"] == "not_understood" for e in heard)
-    says = [e["text"] for e in result.events if e["event"] == "say"]
-    assert Session().content.speech["silence"] in says
+    heard = [e for e in result.events if e.event == "heard"]
+    assert any(e.intent == "not_understood" for e in heard)
+    says = [e.text for e in result.events if e.event == "say"]
+    assert Triage().content.speech["silence"] in says
     assert seen[2] == seen[3] == seen[4], "silence and not understood re-ask the same question"
-    assert result.end["disposition"] == "see_doctor"
+    assert result.end.disposition == "see_doctor"
 
 
 def test_each_question_is_listened_for_with_its_plan():
@@ -234,9 +236,9 @@ def test_ctrl_c_while_listening_ends_with_the_sessions_goodbye_and_safety_net():
 
     out = io.StringIO()
     result, speech, _ = play(answers, speech_for(out=out))
-    content = Session().content.speech
+    content = Triage().content.speech
     assert result.exit_code == EXIT_INTERRUPTED
-    assert result.end["disposition"] == "incomplete"
+    assert result.end.disposition == "incomplete"
     assert content["safety_net"] in speech.spoken and speech.spoken[-1] == content["goodbye"]
     assert "Stopped (Ctrl-C)" in out.getvalue()
 
@@ -255,20 +257,20 @@ def test_a_microphone_that_vanishes_ends_cleanly_with_a_goodbye():
     result, speech, _ = play(None, speech_for(out=out), factory=factory)
     assert result.exit_code == EXIT_DEVICE
     assert "The microphone was unplugged." in out.getvalue()
-    assert speech.spoken[-1] == Session().content.speech["goodbye"]
+    assert speech.spoken[-1] == Triage().content.speech["goodbye"]
 
 
 def test_a_session_that_never_ends_is_stopped_by_the_backstop():
     result, _, _ = play(lambda e: "help", options=ConversationOptions(max_listens=5))
     assert result.listens == 5
-    assert result.end["disposition"] == "incomplete"
-    assert result.events[-2] == {"event": "say", "text": Session().content.speech["goodbye"]}
+    assert result.end.disposition == "incomplete"
+    assert to_wire(result.events[-2]) == {"event": "say", "text": Triage().content.speech["goodbye"]}
 
 
 CTRL_C_APP = textwrap.dedent("""
     import contextlib, sys, time
     from voice_triage.audio.sinks import RecordingSink
-    from voice_triage.dialogue.session import Session
+    from voice_triage.dialogue.triage import Triage
     from voice_triage.modes.live import run_live
     from voice_triage.modes.voice import VoiceChannel
     from voice_triage.speech import Captions, open_speech_output
@@ -286,7 +288,7 @@ CTRL_C_APP = textwrap.dedent("""
             pass
 
     speech = open_speech_output(sink=RecordingSink(), captions=Captions(sys.stderr, "plain"))
-    result = run_live(Session, VoiceChannel(speech, Listener(), microphone))
+    result = run_live(Triage, VoiceChannel(speech, Listener(), microphone))
     print("SPOKEN", len(speech.sink.clips), flush=True)
     sys.exit(result.exit_code)
 """)
@@ -307,7 +309,7 @@ def test_sigint_in_a_real_process_exits_cleanly_with_a_goodbye_and_no_traceback(
     assert proc.returncode == EXIT_INTERRUPTED
     assert "Traceback" not in err
     assert "Stopped (Ctrl-C)" in err
-    speech = Session().content.speech
+    speech = Triage().content.speech
     assert f"Assistant: {speech['goodbye']}" in err and f"Assistant: {speech['safety_net']}" in err
     spoken = int(out.split("SPOKEN")[1])
     assert spoken >= 5, "the goodbye was not rendered to audio"
@@ -331,10 +333,8 @@ def live_on_virtual_devices(audio, persona: Persona, tmp_path, rate: int = 320):
     assert speech.speaking_aloud, out.getvalue()
     patient = VirtualPatient(audio, persona.answer, PatientVoice(persona.voice, str(tmp_path)).render)
     channel = VoiceChannel(speech, listener, microphone(None))
-    policy = session_policy(listener.thresholds)
     with audio.record() as speaker:
-        result = run_live(lambda: Session(policy=policy), channel, ConversationOptions(thresholds=listener.thresholds),
-                          on_event=patient.on_event)
+        result = run_live(Triage, channel, on_event=patient.on_event)
         patient.wait()
     speech.close()
     return result, speaker, speech, out.getvalue()
@@ -345,8 +345,8 @@ def live_on_virtual_devices(audio, persona: Persona, tmp_path, rate: int = 320):
 def test_live_emergency_on_virtual_devices_is_heard_and_spoken_twice(pulse, tmp_path):
     result, speaker, speech, captions = live_on_virtual_devices(pulse, PERSONAS["emergency"], tmp_path)
     assert result.exit_code == EXIT_OK, captions
-    assert result.end["disposition"] == "emergency", captions
-    instruction = Session().content.speech["emergency"]
+    assert result.end.disposition == "emergency", captions
+    instruction = Triage().content.speech["emergency"]
     assert speech.spoken.count(instruction) == 2
     # The recording of the virtual speaker holds the assistant's speech: most of what was played
     # is above the loudness threshold (pauses between words are not).
@@ -356,20 +356,21 @@ def test_live_emergency_on_virtual_devices_is_heard_and_spoken_twice(pulse, tmp_
 
 LIVE_APP = textwrap.dedent("""
     import sys
-    from voice_triage.dialogue.session import Session
+    from voice_triage.dialogue.triage import Triage
+    from voice_triage.modes.conversation import Listening
     from voice_triage.modes.live import run_live
     from voice_triage.modes.voice import VoiceChannel, microphone
     from voice_triage.recognition.listener import build_listener
     from voice_triage.speech import Captions, VoiceSettings, open_speech_output
 
     def show(event):
-        if event.get("event") == "_listening":
+        if isinstance(event, Listening):
             print("LISTENING", flush=True)
 
     listener = build_listener()
     speech = open_speech_output(VoiceSettings(rate=300), captions=Captions(sys.stderr, "plain"))
     print("SPEAKING" if speech.speaking_aloud else "CAPTIONS", flush=True)
-    result = run_live(Session, VoiceChannel(speech, listener, microphone(None)), on_event=show)
+    result = run_live(Triage, VoiceChannel(speech, listener, microphone(None)), on_event=show)
     sys.exit(result.exit_code)
 """)
 
@@ -393,7 +394,7 @@ def test_ctrl_c_on_virtual_devices_speaks_the_goodbye_and_exits_cleanly(pulse):
             proc.kill()
     assert proc.returncode == EXIT_INTERRUPTED, err[-2000:]
     assert "Traceback" not in err
-    content = Session().content.speech
+    content = Triage().content.speech
     assert f"Assistant: {content['goodbye']}" in err
     assert f"Assistant: {content['safety_net']}" in err
     # The goodbye and the safety net were spoken aloud after Ctrl-C: several seconds of speech.

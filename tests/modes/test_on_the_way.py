@@ -7,7 +7,7 @@ import tempfile
 import pytest
 
 from tests.support import EXE
-from voice_triage.dialogue.session import Session
+from voice_triage.dialogue.triage import Triage
 from voice_triage.modes import EXIT_INTERRUPTED
 from voice_triage.modes.jsonl import run_jsonl
 from voice_triage.modes.textmode import run_text
@@ -33,13 +33,13 @@ class _Interrupted(io.StringIO):
 def test_ctrl_c_in_text_mode_exits_130_like_every_mode():
     """Text mode returned 0 after Ctrl-C while the live loop, jsonl and the kiosk returned 130."""
     out = io.StringIO()
-    assert run_text(Session(), _Interrupted(["yes"]), out) == EXIT_INTERRUPTED
+    assert run_text(Triage(), _Interrupted(["yes"]), out) == EXIT_INTERRUPTED
     assert "[result: incomplete]" in out.getvalue()
 
 
 def test_ctrl_c_in_jsonl_mode_still_writes_the_end_event_and_exits_130():
     out, err = io.StringIO(), io.StringIO()
-    assert run_jsonl(Session(), _Interrupted(['{"text": "yes"}']), out, err) == EXIT_INTERRUPTED
+    assert run_jsonl(Triage(), _Interrupted(['{"text": "yes"}']), out, err) == EXIT_INTERRUPTED
     assert '"event": "end"' in out.getvalue().splitlines()[-1]
 
 

@@ -161,11 +161,12 @@ def test_speech_silence_and_not_understood():
 
 
 def test_an_emergency_in_a_partial_stops_listening_at_once(content):
-    from voice_triage.dialogue.session import Session
+    from voice_triage.understanding.interpret import Interpreter
+    from voice_triage.understanding.judge import Judge
 
-    session = Session(content)
+    judge = Judge(Interpreter(content))
     channel, _, _ = voice_channel([(["my leg", "my chest hurts"], "my chest hurts and my leg", None)])
-    heard = channel.listen(listening(check=lambda text: session.emergency_in(text) is not None))
+    heard = channel.listen(listening(check=lambda text: judge.emergency(text) is not None))
     assert heard.recognition.partial and heard.text == "my chest hurts"
 
 

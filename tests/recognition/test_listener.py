@@ -7,8 +7,9 @@ from speechgen import Clip
 
 from voice_triage.audio.sources import WavFileSource
 from voice_triage.content.loader import load_content
-from voice_triage.dialogue.session import Session
-from voice_triage.modes.conversation import Heard, plan_for, reply, session_policy
+import dataclasses
+from voice_triage.dialogue.events import Heard
+from tests.support.asking import Asking, asking_at
 from voice_triage.recognition.base import EngineDefaults, Recognition
 from voice_triage.recognition.listener import Listener, build_listener
 from voice_triage.recognition.plan import ListeningPlan
@@ -24,20 +25,15 @@ def ears():
     return build_listener(RecognizerConfig(asr="pocketsphinx"))
 
 
-def at(question: str, listener: Listener) -> Session:
-    s = Session(C, policy=session_policy(listener.thresholds))
-    s.start()
-    s.hear("yes")
-    if question != "open":
-        s.hear("it hurts when I walk")
-    assert s.question == question
-    return s
+def at(question: str, listener: Listener) -> Asking:
+    """A conversation at `question` (the thresholds come with what `listener` hears)."""
+    return asking_at(question, C)
 
 
 def turn(ears, session, clip, speech_dir):
     path = speechgen.synthesize_all([clip], speech_dir)[clip]
-    result = ears.listen(WavFileSource(path), plan_for(session))
-    return reply(session, Heard.from_recognition(result), ears.thresholds)
+    result = ears.listen(WavFileSource(path), session.plan)
+    return session.hear(Heard.from_recognition(result))
 
 
 @pytest.mark.parametrize("voice", ["flite:rms", "flite:slt"])
@@ -65,18 +61,14 @@ def test_free_text_reaches_the_session_as_a_field_not_a_string_to_parse():
     from voice_triage.recognition.config import THRESHOLDS
 
     thresholds = THRESHOLDS["pocketsphinx"]
-    s = Session()
-    s.start()
-    s.hear("yes")
-    s.hear("my calf hurts when I walk")
-    assert s.question == "chest_pain"
-    turn = reply(s, Heard.from_recognition(Recognition.not_understood("pocketsphinx", heard="nope", free_text="nope")),
-                 thresholds)
+    s = asking_at("chest_pain", C, open_text="my calf hurts when I walk")
+    turn = s.hear(dataclasses.replace(Recognition.not_understood("pocketsphinx", heard="nope", free_text="nope"),
+                                      thresholds=thresholds))
     heard = turn.events[0]
-    assert heard["intent"] == "no" and heard["confidence"] == thresholds.free_text_confidence
-    turn = reply(s, Heard.from_recognition(Recognition.not_understood("pocketsphinx", heard="milking",
-                                                                      free_text="milking")), thresholds)
-    assert turn.events[0]["intent"] == "not_understood"
+    assert heard.intent == "no" and heard.confidence == thresholds.free_text_confidence
+    turn = s.hear(dataclasses.replace(Recognition.not_understood("pocketsphinx", heard="milking",
+                                                                 free_text="milking"), thresholds=thresholds))
+    assert turn.events[0].intent == "not_understood"
 
 
 class CountingRecognizer(EngineDefaults):
@@ -116,13 +108,11 @@ def test_an_unchanged_plan_does_not_send_the_grammar_again():
 def test_a_doubtful_emergency_is_asked_back_not_raised():
     """The judge's cross-check marks an emergency phrase that free decoding does not support `doubtful`;
     the session asks it back instead of raising the alarm (no threshold travels down to rewrite a confidence)."""
-    s = Session(C, policy=session_policy(build_thresholds()))
-    s.start()
-    s.hear("yes")
-    s.hear("it hurts when I walk")
-    doubted = Recognition("i have chest pain", 0.4, True, "pocketsphinx", heard="i have chest pain", doubtful=True)
-    t = reply(s, Heard.from_recognition(doubted))
-    assert t.emergency is None and t.listen["question"] == "confirm"
+    s = asking_at("chest_pain", C)
+    doubted = Recognition("i have chest pain", 0.4, True, "pocketsphinx", heard="i have chest pain", doubtful=True,
+                          thresholds=build_thresholds())
+    t = s.hear(doubted)
+    assert t.emergency is None and t.listen.question == "confirm"
 
 
 def build_thresholds():
@@ -168,17 +158,14 @@ class Tone:
 def test_an_expected_answer_never_stands_in_for_an_emergency_word():
     """Whisper in noise wrote "Breath." for a "yes" and found "yes" nearly as likely: the emergency word is
     neither dropped nor taken as an alarm; the person is asked."""
-    s = Session(C)
-    s.start()
-    s.hear("yes")
-    s.hear("it hurts when I walk")
-    plan = plan_for(s)
-    judge = s.judge
+    s = asking_at("chest_pain", C)
+    plan = s.plan
+    judge = s.session.judge
     taken = Listener(TakesAnExpectedWord("yes", "yes.")).listen(Tone(), plan)
     assert taken is not None and judge.decide(taken, s.question).text == "yes"
     heard = Listener(TakesAnExpectedWord("no", "Chest pain.")).listen(Tone(), plan)
     kept = judge.decide(heard, s.question)
     assert heard.text == "no" and not heard.doubtful, "the listener decides nothing: it hands over what it heard"
     assert kept.text == "Chest pain." and kept.doubtful
-    turn = reply(s, Heard.from_recognition(heard))
-    assert turn.emergency is None and turn.listen["question"] == "confirm", turn.events
+    turn = s.hear(heard)
+    assert turn.emergency is None and turn.listen.question == "confirm", turn.events

@@ -119,27 +119,22 @@ def test_real_words_that_are_no_answer_are_not_taken_as_one(whisper):
 
 
 def at_open(whisper):
-    from voice_triage.dialogue.session import Session
-    from voice_triage.modes.conversation import session_policy
+    """A conversation at the open question (Whisper's thresholds come with each Recognition it makes)."""
+    from tests.support.asking import asking_at
 
-    session = Session(policy=session_policy(whisper.thresholds))
-    session.start()
-    session.hear("yes")
-    assert session.question == "open"
-    return session
+    return asking_at("open")
 
 
 def said_at_open(whisper, speech_dir, text, voice, context=None):
     import dataclasses
 
     from voice_triage.audio.sources import WavFileSource
-    from voice_triage.modes.conversation import Heard, plan_for, reply
 
     session = at_open(whisper)
     path = speechgen.synthesize_all([Clip(text, voice)], speech_dir)[Clip(text, voice)]
-    plan = plan_for(session) if context is None else dataclasses.replace(plan_for(session), context=context)
+    plan = session.plan if context is None else dataclasses.replace(session.plan, context=context)
     result = whisper.listen(WavFileSource(path), plan)
-    return result, reply(session, Heard.from_recognition(result), whisper.thresholds)
+    return result, session.hear(result)
 
 
 def test_an_emergency_that_free_decoding_mishears_is_caught_by_the_prompted_second_decoding(whisper, speech_dir):
@@ -154,7 +149,7 @@ def test_a_denial_that_free_decoding_turns_into_an_emergency_is_asked_back(whisp
     a breath." to free decoding (a hedged emergency); the prompted decoding hears the denial, so the person is
     asked instead of alarmed. After the question, both hear the denial: no alarm either way."""
     result, turn = said_at_open(whisper, speech_dir, "I'm not short of breath", "espeak:en-us", context="")
-    assert turn.emergency is None and turn.listen["question"] == "confirm", (result, turn.events)
+    assert turn.emergency is None and turn.listen.question == "confirm", (result, turn.events)
     result, turn = said_at_open(whisper, speech_dir, "I'm not short of breath", "espeak:en-us")
     assert turn.emergency is None, (result, turn.events)
 
@@ -171,15 +166,14 @@ def test_a_sentence_at_a_yes_no_question_is_decoded_again_for_the_emergency_phra
     """flite's kal voice saying "not pain as such, more a tight feeling" at "any chest pain?" is "not paying as
     much more tight feeling" (a "no") to free decoding; the prompted second decoding hears the emergency."""
     from voice_triage.audio.sources import WavFileSource
-    from voice_triage.modes.conversation import Heard, plan_for, reply
 
     session = at_open(whisper)
     session.hear("my calf hurts when I walk")
     assert session.question == "chest_pain"
     clip = Clip("not pain as such, more a tight feeling", "flite:kal")
     path = speechgen.synthesize_all([clip], speech_dir)[clip]
-    result = whisper.listen(WavFileSource(path), plan_for(session))
-    turn = reply(session, Heard.from_recognition(result), whisper.thresholds)
+    result = whisper.listen(WavFileSource(path), session.plan)
+    turn = session.hear(result)
     assert turn.emergency is not None, (result, turn.events)
 
 
@@ -233,14 +227,12 @@ def test_the_question_just_asked_is_whispers_context_so_no_is_not_now(whisper):
     """Heard after the question it answers (Whisper's previous text), "no" is "No."; without it, "Now."."""
     import dataclasses
 
-    from voice_triage.modes.conversation import plan_for
-
     session = at_open(whisper)
     session.hear("my calf hurts when I walk")
     session.hear("no")
     session.hear("no")
-    plan = plan_for(session)
-    assert plan.context == session.asked and "?" in plan.context
+    plan = session.plan
+    assert plan.context == session.turn.says[-1] and "?" in plan.context
     for name in NOW_FOR_NO:
         samples = Samples(read_wav(SHARED / "eval" / "real" / "kws" / "no" / name))
         alone = whisper.listen(samples, dataclasses.replace(plan, context=""))

@@ -215,11 +215,15 @@ class VirtualPatient:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
-    def on_event(self, event: dict) -> None:
-        """The live loop's event hook."""
-        if event.get("event") == "listen":
-            self._listen = dict(event)
-        elif event.get("event") == "_listening":
+    def on_event(self, event) -> None:
+        """The live loop's event hook (the protocol's listen event is what a persona answers)."""
+        from voice_triage.dialogue.events import ListenEvent
+        from voice_triage.modes.conversation import Listening
+        from voice_triage.modes.wire import to_wire
+
+        if isinstance(event, ListenEvent):
+            self._listen = to_wire(event)
+        elif isinstance(event, Listening):
             thread = threading.Thread(target=self._speak, args=(dict(self._listen),), daemon=True)
             self._threads.append(thread)
             thread.start()

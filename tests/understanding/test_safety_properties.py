@@ -69,8 +69,8 @@ def test_a_session_gives_the_emergency_first_whatever_came_before_in_the_utteran
     if s.ended:
         return
     turn = s.hear(prefix + joiner + clause)
-    assert turn.events[0]["event"] == "emergency"
-    assert turn.end["disposition"] == "emergency"
+    assert turn.events[0].event == "emergency"
+    assert turn.end.disposition == "emergency"
 
 
 @settings(max_examples=400, deadline=None)

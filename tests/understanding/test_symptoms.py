@@ -115,13 +115,13 @@ def test_an_unread_clause_is_said_back_in_the_question():
     s.hear("no")
     assert s.question == "rest_pain"
     turn = s.hear("no, but my heart is racing")
-    assert turn.emergency is None and turn.listen["question"] == "confirm"
+    assert turn.emergency is None and turn.listen.question == "confirm"
     assert turn.says[-1].startswith("You said: my heart is racing.") and "chest" in turn.says[-1]
     assert "rest_pain" not in s.answers, "the no is not recorded while something is asked back"
     turn = s.hear("no")
-    assert turn.listen["question"] == "rest_pain", "a no to the ask-back asks the question again"
+    assert turn.listen.question == "rest_pain", "a no to the ask-back asks the question again"
     turn = s.hear("no, but my heart is racing")
-    assert turn.listen["question"] == "rest_pain", "said back once: the same words are not asked again"
+    assert turn.listen.question == "rest_pain", "said back once: the same words are not asked again"
 
 
 def test_anything_but_a_clear_no_to_the_said_back_question_is_an_emergency():
@@ -129,7 +129,7 @@ def test_anything_but_a_clear_no_to_the_said_back_question_is_an_emergency():
     s.start()
     s.hear("yes")
     turn = s.hear("my calves cramp and I have this pressure in the middle of my")
-    assert turn.listen["question"] == "confirm" and "middle of my" in turn.says[-1]
+    assert turn.listen.question == "confirm" and "middle of my" in turn.says[-1]
     assert s.hear("I'm not sure").emergency is not None
 
 

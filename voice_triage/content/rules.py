@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from voice_triage.content.loader import Content, Disposition, DispositionRule, Pattern
+from voice_triage.content.model import Content, Disposition, DispositionRule, Pattern
 
 Answers = Mapping[str, str]
 

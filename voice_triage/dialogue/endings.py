@@ -6,7 +6,8 @@ Part of the Session (dialogue/session.py), which mixes it in: it reads and write
 from __future__ import annotations
 
 from voice_triage.content import rules
-from voice_triage.content.loader import Disposition, Kind
+from voice_triage.content.model import Disposition, Kind
+from voice_triage.dialogue.events import EmergencyEvent, EndEvent, Event, SayEvent
 from voice_triage.understanding.interpret import Meaning
 
 
@@ -15,7 +16,7 @@ class Endings:
 
 
     def _emergency(self, reason: str, heard: str, meaning: Meaning | None, recorded: bool = False) -> None:
-        self._emit({"event": "emergency", "reason": reason, "heard": heard})
+        self._emit(EmergencyEvent(reason, heard))
         if not recorded:
             self.answers[reason] = "yes"
         if meaning is not None:
@@ -61,8 +62,7 @@ class Endings:
         self.confirming = None
         self.pending.clear()
         patterns = rules.ranked(self.content, self.answers)
-        self.result = {"event": "end", "disposition": disposition.value, "patterns": patterns,
-                       "answers": dict(self.answers)}
+        self.result = EndEvent(disposition, tuple(patterns), dict(self.answers))
         if self.state != "ended":
             self.finish()
         self._emit(self.result)
@@ -73,8 +73,8 @@ class Endings:
 
 
     def _emit_say(self, text: str) -> None:
-        self._emit({"event": "say", "text": text})
+        self._emit(SayEvent(text))
 
 
-    def _emit(self, event: dict) -> None:
+    def _emit(self, event: Event) -> None:
         self._turn.events.append(event)

@@ -6,8 +6,21 @@ Part of the Session (dialogue/session.py), which mixes it in: it reads and write
 from __future__ import annotations
 
 from voice_triage.content import rules
-from voice_triage.content.loader import EMERGENCY_REASONS, Disposition, Kind
-from voice_triage.dialogue.turn import Snapshot
+from voice_triage.content.model import EMERGENCY_REASONS, Disposition, Kind
+from dataclasses import dataclass
+
+from voice_triage.dialogue.events import ListenEvent
+from voice_triage.dialogue.listening import listening_plan
+
+
+@dataclass
+class Snapshot:
+    """The state before an answer was recorded ("go back" returns to it)."""
+
+    state: str
+    question: str
+    answers: dict[str, str]
+    retried: set[str]
 
 
 class Flow:
@@ -38,8 +51,8 @@ class Flow:
 
     @property
     def _last_text(self) -> str:
-        heard = self._turn._last("heard")
-        return heard["text"] if heard else ""
+        heard = self._turn.heard
+        return heard.text if heard else ""
 
 
     def _record(self, feature: str, value: str) -> None:
@@ -120,7 +133,6 @@ class Flow:
 
 
     def _listen(self) -> None:
-        event = {"event": "listen", "question": self.question, "state": self.state}
-        if self.question == "confirm" and self.confirming:
-            event.update(feature=self.confirming[0], value=self.confirming[1])
-        self._emit(event)
+        plan = listening_plan(self.content, self.judge, self.question, self.asked, confirming=bool(self.confirming))
+        feature, value = self.confirming if self.question == "confirm" and self.confirming else (None, None)
+        self._emit(ListenEvent(self.question, self.state, plan, feature, value))

@@ -6,7 +6,7 @@ question's grammar, so "I can't breathe" is heard at a yes/no question.
 """
 from __future__ import annotations
 
-from voice_triage.content.loader import Content
+from voice_triage.content.model import Content
 from voice_triage.understanding.normalize import spoken_forms
 
 def phrases_for(content: Content, question: str) -> list[str]:

@@ -5,7 +5,7 @@ Part of the Session (dialogue/session.py), which mixes it in: it reads and write
 """
 from __future__ import annotations
 
-from voice_triage.content.loader import EMERGENCY_REASONS
+from voice_triage.content.model import EMERGENCY_REASONS
 from voice_triage.speech.settings import VoiceCommand
 from voice_triage.understanding.interpret import FREE, Meaning
 
@@ -87,7 +87,7 @@ class Handling:
 
     def _doubtful(self, confidence: float | None, below: float | None = None) -> bool:
         """Heard with less confidence than `below` (default: the session's confirm_below)?"""
-        confirm_below = self.policy.confirm_below
+        confirm_below = self.confirm_below
         if confirm_below is None or confidence is None:
             return False
         return confidence < (confirm_below if below is None else max(below, confirm_below))

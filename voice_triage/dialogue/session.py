@@ -6,22 +6,30 @@ and how a session ends in dialogue/endings.py. The open question comes first so 
 "no" is never taken as an answer about chest pain before the person has heard that question; what it
 mentions fills in features not to be asked again (never a red flag: those are always asked).
 
-Every input goes through the emergency check first, in every state. Each call returns a Turn:
-the protocol events to emit, in order, and what the session now waits for.
+Every input goes through the emergency check first, in every state. Each call returns a Turn: the typed
+events (dialogue.events) in order, and what the session now waits for. Front ends do not use a Session
+directly: they use dialogue.triage.Triage, which feeds it whatever was heard (text or a Recognition).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
-from voice_triage.content.loader import Content, load_content
+from voice_triage.content.model import Content
+from voice_triage.content.loader import load_content
 from voice_triage.dialogue.endings import Endings
 from voice_triage.dialogue.flow import Flow
 from voice_triage.dialogue.handling import Handling
 from voice_triage.dialogue.machine import build_machine
 from voice_triage.dialogue.policy import DEFAULT, DialoguePolicy
-from voice_triage.dialogue.turn import Snapshot, Turn
+from voice_triage.dialogue.events import EndEvent, HeardEvent, Turn
+from voice_triage.dialogue.flow import Snapshot
 from voice_triage.understanding.judge import Judge
 from voice_triage.understanding.interpret import ASK_BACK, EMERGENCY, MAX_CHARS, NOT_UNDERSTOOD, Interpreter, Meaning
+
+if TYPE_CHECKING:
+    from voice_triage.recognition.config import Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +76,10 @@ class Session(Handling, Flow, Endings):
         """Things said (not unreadable input) at the consent question that were not understood."""
         """A doubtful "no" was heard at the consent question: never begin without a clear yes."""
         self.inputs = 0
-        self.result: dict | None = None
+        self.result: EndEvent | None = None
+        self.confirm_below = policy.confirm_below
+        """Answers heard less sure than this are confirmed: the policy's, or that of the recognizer that heard the
+        input being handled (set per input by hear())."""
         self._turn = Turn()
         self.machine = build_machine(self)
 
@@ -86,20 +97,21 @@ class Session(Handling, Flow, Endings):
         return self._turn
 
 
-    def hear(self, text: str, *, confidence: float | None = None, doubtful: bool = False) -> Turn:
+    def hear(self, text: str, *, confidence: float | None = None, doubtful: bool = False,
+             thresholds: Thresholds | None = None) -> Turn:
         """A transcribed utterance (only its first MAX_CHARS characters are read). `doubtful`: the
-        recognizer's own checks disagree with it, so an emergency in it is asked back first."""
+        recognizer's own checks disagree with it, so an emergency in it is asked back first. `thresholds`: those
+        of the recognizer that heard it (its confirm_below replaces the policy's for this input)."""
         self._turn = Turn()
         if self.ended:
             return self._turn
+        self.confirm_below = thresholds.confirm_below if thresholds is not None else self.policy.confirm_below
         text = text[:MAX_CHARS]
         self.inputs += 1
         meaning = self.interpreter.interpret(text, self.question, about=self._about)
-        heard = {"event": "heard", "text": text, "intent": meaning.intent}
-        if confidence is not None:
-            heard["confidence"] = round(float(confidence), 3)
-        if meaning.is_answer and self.question in self.content.features:
-            heard.update(feature=self.question, value=meaning.intent)
+        answers = meaning.is_answer and self.question in self.content.features
+        heard = HeardEvent(text, meaning.intent, None if confidence is None else round(float(confidence), 3),
+                           self.question if answers else None, meaning.intent if answers else None)
         if meaning.intent == EMERGENCY:
             if (doubtful or self._doubtful(confidence)) and not self.confirming:
                 # heard, but not clearly: ask at once rather than raise a false alarm or miss one
@@ -110,7 +122,7 @@ class Session(Handling, Flow, Endings):
             self._emergency(meaning.reason or "chest_pain", text, meaning)
             return self._turn
         if meaning.reason:
-            heard["reason"] = meaning.reason
+            heard = dataclasses.replace(heard, reason=meaning.reason)
         self._emit(heard)
         if self.confirming and self.confirm_origin == "askback" and not self._keeps_asking(meaning):
             self._asked_back(meaning, text)
@@ -161,7 +173,7 @@ class Session(Handling, Flow, Endings):
             if reason:
                 self._emergency(reason, heard, Meaning(EMERGENCY, heard, reason))
                 return self._turn
-        self._emit({"event": "heard", "text": heard, "intent": NOT_UNDERSTOOD})
+        self._emit(HeardEvent(heard, NOT_UNDERSTOOD))
         if self.confirming and self.confirm_origin == "askback":
             self._asked_back(None, heard)
             return self._turn

@@ -9,7 +9,7 @@ flag the person was not sure of is named as needing a check today.
 from __future__ import annotations
 
 from voice_triage.content import rules
-from voice_triage.content.loader import EMERGENCY_REASONS, Content, Disposition, Kind
+from voice_triage.content.model import EMERGENCY_REASONS, Content, Disposition, Kind
 
 MAX_REASONS = 3
 URGENT_ORDER = ("dvt", "critical_limb_ischemia")

@@ -1,70 +1,49 @@
-"""The one conversation loop every voice mode runs: present a turn, listen with the plan, feed the session.
+"""The one conversation loop every voice mode runs: present a turn, listen with its plan, feed the triage.
 
-    plan_for(session)      the dialogue's `listen` event -> a ListeningPlan for recognition
-    reply(session, heard)  what was heard -> the session's Turn, the emergency first
     present(turn, channel) show and speak a turn: the emergency instruction before anything else
-    converse(...)          the loop of the three until the session ends
+    converse(...)          listen with the turn's ListeningPlan, hear, present, until the conversation ends
 
-The live loop, the demo and the kiosk call `converse` with their Channel; `--io jsonl` calls `plan_for`
-and `reply` for each {"audio": PATH} line. The kiosk adds only waking, idle reset, the staff alert and
-device back-off around it.
+The live loop, the demo and the kiosk call `converse` with their Channel and a Triage (voice_triage.dialogue.
+triage); `--io jsonl` hands each {"audio": PATH} line's Recognition to the same Triage. The plan comes from the
+dialogue in the `listen` event; what was heard is judged by the Triage, with the thresholds of the recognizer
+that heard it. The kiosk adds only waking, idle reset, the staff alert and device back-off around it.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Union, runtime_checkable
 
-from voice_triage.dialogue.policy import DEFAULT, DialoguePolicy
-from voice_triage.dialogue.session import Session, Turn
-from voice_triage.recognition.base import UNKNOWN, Recognition
-from voice_triage.recognition.config import Thresholds
+from voice_triage.dialogue.events import (EmergencyEvent, Event, Heard, HeardEvent, HeardKind, SayEvent, Turn)
+from voice_triage.dialogue.triage import Triage
 from voice_triage.recognition.plan import ListeningPlan
 
 logger = logging.getLogger(__name__)
 
-
-class HeardKind(StrEnum):
-    """What came back from listening once."""
-
-    SPEECH = "speech"
-    """Something was said: `recognition` is what the recognizer made of it (maybe not understood)."""
-    SILENCE = "silence"
-    """Nothing was said before the listen timeout."""
-    KEY = "key"
-    """A key was pressed (`key`)."""
+__all__ = ["Channel", "ConversationOptions", "Heard", "HeardKind", "Listening", "Listened", "converse", "present"]
 
 
 @dataclass(frozen=True)
-class Heard:
-    """The outcome of one listen."""
+class Listening:
+    """A marker for the benchmark: the loop starts listening (monotonic time `at`)."""
 
-    kind: HeardKind
-    recognition: Recognition | None = None
-    """SPEECH: the recognizer's whole result."""
-    key: str = ""
-    """KEY: the key pressed."""
+    question: str
+    at: float
 
-    @classmethod
-    def from_recognition(cls, result: Recognition | None) -> "Heard":
-        return cls(HeardKind.SILENCE) if result is None else cls(HeardKind.SPEECH, result)
 
-    @property
-    def text(self) -> str:
-        """What was heard, in words ("" for silence; the key for a key)."""
-        if self.kind is HeardKind.KEY:
-            return self.key
-        result = self.recognition
-        if result is None:
-            return ""
-        if result.understood and result.text and not result.partial:
-            return result.text
-        return " ".join((result.heard or result.text).replace(UNKNOWN, " ").split())
+@dataclass(frozen=True)
+class Listened:
+    """A marker for the benchmark: listening came back with `heard` (monotonic time `at`)."""
 
+    heard: Heard
+    at: float
+
+
+Seen = Union[Event, Listening, Listened]
+"""What `on_event` sees: each event as it is acted on, and the loop's markers."""
 
 @runtime_checkable
 class Channel(Protocol):
@@ -86,86 +65,36 @@ class Channel(Protocol):
         """Listen for one utterance or key press, as `plan` says."""
 
 
-def plan_for(session: Session, timeout_s: float | None = None) -> ListeningPlan:
-    """The listening plan of the session's current question: its phrases (free speech at the open question),
-    and the emergency phrases to decode once more from the same audio (recognition.listener says when)."""
-    free = session.question == "open"
-    return ListeningPlan(
-        question=session.question,
-        phrases=None if free else tuple(session.grammar()),
-        leads=() if free else session.content.listen_leads,
-        # not while confirming: a doubtful emergency there cannot be asked back, so it would be an alarm
-        recheck=() if session.confirming else tuple(session.content.emergency.phrases),
-        watch=session.judge,
-        context=session.asked,
-        timeout_s=timeout_s,
-    )
-
-
-def session_policy(thresholds: Thresholds, base: DialoguePolicy = DEFAULT) -> DialoguePolicy:
-    """The dialogue policy of a voice session: answers are confirmed below the recognizer's own threshold
-    (recognition.config: the engine's, or --confirm-below)."""
-    return dataclasses.replace(base, confirm_below=thresholds.confirm_below)
-
-
-def reply(session: Session, heard: Heard, thresholds: Thresholds | None = None,
-          keys: Mapping[str, str] | None = None) -> Turn | None:
-    """The session's reply to what was heard; None for a key that means nothing (the question stands).
-
-    A partial result that stopped listening holds an emergency: the session hears it as said. An answer
-    the question's phrases missed but free decoding heard ("yeah" for "yes") is offered at the engine's
-    `free_text_confidence`, so it is confirmed."""
-    if heard.kind is HeardKind.SILENCE:
-        return session.silence()
-    if heard.kind is HeardKind.KEY:
-        said = (keys or {}).get(heard.key.lower()) if len(heard.key) == 1 else None
-        return None if said is None else session.hear(said)
-    result = heard.recognition
-    assert result is not None
-    if result.partial:
-        logger.info("emergency heard in a partial result: %r", heard.text)
-        return session.hear(heard.text)
-    result = session.judge.decide(result, session.question, thresholds)
-    if result.understood and result.text:
-        return session.hear(result.text, confidence=result.confidence, doubtful=result.doubtful)
-    if result.free_text and session.question not in ("open", "more"):
-        meaning = session.interpreter.interpret(result.free_text, session.question)
-        if meaning.is_answer:
-            sure = thresholds.free_text_confidence if thresholds is not None else None
-            return session.hear(result.free_text, confidence=sure)
-    return session.not_understood(heard=heard.text)
-
-
-def present(turn: Turn, channel: Channel, on_event: Callable[[dict], None] | None = None) -> None:
+def present(turn: Turn, channel: Channel, on_event: Callable[[Seen], None] | None = None) -> None:
     """Show and speak one turn: what was heard, voice changes, the emergency instruction first, the rest.
 
     The emergency instruction is the first `say` after the `emergency` event; it is spoken before every
     other sentence of the turn (at full volume; the voice repeats it). `on_event` sees each event just
     before it is acted on, in the order acted on (the kiosk starts its staff alert there)."""
     events = list(turn.events)
-    kinds = [event.get("event") for event in events]
-    first: list[int] = [i for i, kind in enumerate(kinds) if kind == "heard"]
+    first: list[int] = [i for i, event in enumerate(events) if isinstance(event, HeardEvent)]
     instruction_at = None
-    if "emergency" in kinds:
-        alarm = kinds.index("emergency")
-        instruction_at = next((j for j in range(alarm + 1, len(events)) if kinds[j] == "say"), None)
+    alarm = next((i for i, event in enumerate(events) if isinstance(event, EmergencyEvent)), None)
+    if alarm is not None:
+        instruction_at = next((j for j in range(alarm + 1, len(events)) if isinstance(events[j], SayEvent)), None)
         first += [alarm] + ([instruction_at] if instruction_at is not None else [])
     order = first + [i for i in range(len(events)) if i not in first]
     for command in turn.voice:  # before speaking: "slower" is answered in the slower voice
         channel.adjust(command)
+    heard_shown = turn.heard is not None
     for i in order:
         event = events[i]
         if on_event:
             on_event(event)
-        if kinds[i] == "heard":
-            channel.show_heard(str(event.get("text", "")))
-        elif kinds[i] == "emergency" and "heard" not in kinds and event.get("heard"):
-            channel.show_heard(str(event["heard"]))
-        elif kinds[i] == "say":
+        if isinstance(event, HeardEvent):
+            channel.show_heard(event.text)
+        elif isinstance(event, EmergencyEvent) and not heard_shown and event.heard:
+            channel.show_heard(event.heard)
+        elif isinstance(event, SayEvent):
             if i == instruction_at:
-                channel.say_emergency(str(event["text"]))
+                channel.say_emergency(event.text)
             else:
-                channel.say(str(event["text"]))
+                channel.say(event.text)
 
 
 @dataclass(frozen=True)
@@ -175,44 +104,43 @@ class ConversationOptions:
     max_listens: int = 150
     """A backstop: after this many listens the session is stopped (the session has its own, smaller bound;
     this one only guards against a session that never ends)."""
-    keys: Mapping[str, str] | None = None
-    """The keyboard fallback: each key and what the session hears for it (grammars/keys.yaml)."""
-    thresholds: Thresholds | None = None
-    """The recognizer's thresholds (`free_text_confidence`)."""
     listen_timeout_s: float | None = None
     """Seconds without speech that count as silence; None: the listener's endpointing configuration."""
 
 
-def converse(session: Session, turn: Turn, channel: Channel, options: ConversationOptions = ConversationOptions(),
-             *, on_event: Callable[[dict], None] | None = None,
+def converse(triage: Triage, turn: Turn, channel: Channel, options: ConversationOptions = ConversationOptions(),
+             *, on_event: Callable[[Seen], None] | None = None,
              let_go: Callable[[Heard], bool] | None = None) -> str:
-    """Listen and answer until the session ends, after `turn` (already presented).
+    """Listen and answer until the conversation ends, after `turn` (already presented).
 
-    Returns how it ended: "completed", "stopped" (the backstop, or a session that asked nothing) or "idle"
+    Returns how it ended: "completed", "stopped" (the backstop, or a turn that asked nothing) or "idle"
     (`let_go(heard)` said the person has gone: the caller says goodbye). `on_event` sees every event as it
-    is acted on, and ``_listening``/``_heard`` markers (for the benchmark)."""
+    is acted on, and Listening/Listened markers (for the benchmark)."""
     listens = 0
-    while not session.ended:
-        if turn.listen is None:
-            logger.warning("the session neither ended nor asked anything; stopping it")
-            present(session.stop(), channel, on_event)
+    listen = turn.listen
+    while not triage.ended:
+        if listen is None:
+            logger.warning("the conversation neither ended nor asked anything; stopping it")
+            present(triage.stop(), channel, on_event)
             return "stopped"
         if listens >= options.max_listens:
-            logger.warning("stopping a session after %d listens", listens)
-            present(session.stop(), channel, on_event)
+            logger.warning("stopping a conversation after %d listens", listens)
+            present(triage.stop(), channel, on_event)
             return "stopped"
         listens += 1
         if on_event:
-            on_event({"event": "_listening", "question": session.question, "at": time.monotonic()})
-        heard = channel.listen(plan_for(session, options.listen_timeout_s))
+            on_event(Listening(listen.question, time.monotonic()))
+        plan = listen.plan
+        if options.listen_timeout_s is not None:
+            plan = dataclasses.replace(plan, timeout_s=options.listen_timeout_s)
+        heard = channel.listen(plan)
         if on_event:
-            on_event({"event": "_heard", "text": heard.text, "kind": heard.kind.value,
-                      "partial": bool(heard.recognition and heard.recognition.partial), "at": time.monotonic()})
+            on_event(Listened(heard, time.monotonic()))
         if let_go is not None and let_go(heard):
             return "idle"
-        answer = reply(session, heard, options.thresholds, options.keys)
+        answer = triage.hear(heard)
         if answer is None:
             continue  # a key without a meaning: the question stands
-        turn = answer
-        present(turn, channel, on_event)
+        listen = answer.listen
+        present(answer, channel, on_event)
     return "completed"

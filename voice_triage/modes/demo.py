@@ -21,9 +21,10 @@ from voice_triage.audio import SAMPLE_RATE
 from voice_triage.audio.sinks import AudioSink, Pcm, WavFileSink
 from voice_triage.audio.sources import AudioSource, WavFileSource
 from voice_triage.dialogue.policy import DialoguePolicy
-from voice_triage.dialogue.session import Session
+from voice_triage.dialogue.events import ListenEvent
+from voice_triage.dialogue.triage import Triage
 from voice_triage.errors import AudioDeviceError, VoiceTriageError
-from voice_triage.modes.conversation import ConversationOptions, session_policy
+from voice_triage.modes.conversation import ConversationOptions, Seen
 from voice_triage.modes.live import LiveResult, run_live
 from voice_triage.modes.voice import SourceFactory, VoiceChannel
 from voice_triage.recognition.listener import Listener, build_listener
@@ -143,7 +144,7 @@ class PatientVoice:
 
 
 def patient_source_factory(persona: Persona, voice: PatientVoice, recording: AudioSink, captions: Captions,
-                           current: Callable[[], Session | None]) -> SourceFactory:
+                           current: Callable[[], ListenEvent | None]) -> SourceFactory:
     """The demo's "microphone": each time the assistant listens, the patient answers out loud.
 
     The answer to the current session's question is captioned, rendered, appended to the conversation
@@ -152,11 +153,10 @@ def patient_source_factory(persona: Persona, voice: PatientVoice, recording: Aud
 
     @contextlib.contextmanager
     def open_answer(plan: ListeningPlan) -> Iterator[AudioSource]:
-        session = current()
-        confirming = session.confirming if session is not None else None
+        asked = current()
         listen = {"question": plan.question}
-        if plan.question == "confirm" and confirming:
-            listen.update(feature=confirming[0], value=confirming[1])
+        if plan.question == "confirm" and asked is not None and asked.feature is not None:
+            listen.update(feature=asked.feature, value=asked.value)
         text = persona.answer(listen)
         captions.person(text, "Patient")
         path = voice.render(text)
@@ -173,8 +173,8 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
 
     Returns 0 when the session ended with the persona's expected disposition, 1 when it ended
     otherwise, 2 when the demo could not run. `listener_factory` makes the listener as the command line
-    configured it (the default recognizer and endpointing unless given); `policy` is the dialogue's (the
-    listener's confirmations unless given).
+    configured it (the default recognizer and endpointing unless given); `policy` is the dialogue's (answers
+    heard by voice are confirmed below the thresholds of the recognizer that heard them, whatever it says).
     """
     captions = captions or Captions()
     try:
@@ -199,7 +199,6 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
         captions.notice(str(exc))
         return 2
     captions.notice(f"speech recognition: {listener.why}")
-    policy = policy or session_policy(listener.thresholds)
     # the conversation is recorded beside `out` and takes its place only when the demo has run, so a
     # failed demo never leaves an empty WAV where a good one was
     handle, part_path = tempfile.mkstemp(prefix=".voice-triage-demo-", suffix=".wav", dir=os.path.dirname(out_path))
@@ -213,19 +212,22 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
     speech: SpeechOutput = open_speech_output(settings, captions=captions, sink=recording)
     captions.notice(f"Demo: the patient has {chosen.summary}. Recording to {out_path}")
     result: LiveResult | None = None
-    sessions: list[Session] = []
+    asked: list[ListenEvent] = []
 
-    def new_session() -> Session:
-        sessions.append(Session(policy=policy))
-        return sessions[-1]
+    def new_session() -> Triage:
+        return Triage(policy=policy) if policy is not None else Triage()
+
+    def seen(event: Seen) -> None:
+        if isinstance(event, ListenEvent):
+            asked[:] = [event]
 
     with tempfile.TemporaryDirectory(prefix="voice-triage-demo-") as folder:
         try:
             voice = PatientVoice(chosen.voice, folder)
             factory = patient_source_factory(chosen, voice, recording, captions,
-                                             lambda: sessions[-1] if sessions else None)
+                                             lambda: asked[-1] if asked else None)
             channel = VoiceChannel(speech, listener, factory, heard_label="Heard")
-            result = run_live(new_session, channel, ConversationOptions(thresholds=listener.thresholds))
+            result = run_live(new_session, channel, ConversationOptions(), on_event=seen)
         except VoiceTriageError as exc:
             captions.notice(str(exc))
             return 2
@@ -238,7 +240,7 @@ def run_demo(persona: str = "pad", out: str = DEFAULT_OUT, *, settings: VoiceSet
         captions.notice(f"The demo did not finish; {out_path} was left as it was.")
         return result.exit_code if result is not None and result.exit_code else 2
     os.replace(part_path, out_path)
-    got = result.end.get("disposition") if result.end else None
+    got = result.end.disposition.value if result.end else None
     captions.notice(f"Demo over: disposition {got or 'none'} (expected {chosen.expect}); "
                     f"{recording.seconds_written:.0f} s of conversation in {out_path}")
     return 0 if got == chosen.expect else 1

@@ -14,10 +14,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from voice_triage.dialogue.session import Session
+from voice_triage.dialogue.events import EndEvent, Event
+from voice_triage.dialogue.triage import Triage
 from voice_triage.errors import AudioDeviceError
 from voice_triage.modes import EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK
-from voice_triage.modes.conversation import ConversationOptions, converse, present
+from voice_triage.modes.conversation import ConversationOptions, Listened, Listening, Seen, converse, present
 from voice_triage.modes.voice import VoiceChannel
 
 logger = logging.getLogger(__name__)
@@ -29,15 +30,15 @@ class LiveResult:
 
     exit_code: int = EXIT_OK
     """0 when the session ended, 1 when the microphone failed, 130 after Ctrl-C."""
-    end: dict | None = None
+    end: EndEvent | None = None
     """The session's ``end`` event, if it reached one."""
-    events: list[dict] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     """Every protocol event of the session, in order."""
     listens: int = 0
     """How many times the loop listened."""
 
 
-def _cut_short(session: Session | None, channel: VoiceChannel, record: Callable[[dict], None]) -> None:
+def _cut_short(session: Triage | None, channel: VoiceChannel, record: Callable[[Seen], None]) -> None:
     """End a session early (Ctrl-C, a closed microphone): the session's own goodbye with safety-net advice.
 
     A second Ctrl-C while it is spoken silences the voice; the rest is still shown as captions.
@@ -55,28 +56,27 @@ def _cut_short(session: Session | None, channel: VoiceChannel, record: Callable[
             speech.captions.assistant(text)
 
 
-def run_live(session_factory: Callable[[], Session], channel: VoiceChannel,
+def run_live(session_factory: Callable[[], Triage], channel: VoiceChannel,
              options: ConversationOptions = ConversationOptions(), *,
-             on_event: Callable[[dict], None] | None = None) -> LiveResult:
+             on_event: Callable[[Seen], None] | None = None) -> LiveResult:
     """One hands-free session from greeting to goodbye over `channel`.
 
-    `on_event` sees every protocol event as it is acted on (plus ``_listening``/``_heard`` markers with
+    `on_event` sees every event as it is acted on (plus the loop's Listening/Listened markers with
     monotonic times). Returns a :class:`LiveResult`; never raises for Ctrl-C or a failed microphone.
     """
     result = LiveResult()
 
-    def record(event: dict) -> None:
-        kind = event.get("event", "")
-        if kind == "_listening":
+    def record(event: Seen) -> None:
+        if isinstance(event, Listening):
             result.listens += 1
-        elif not kind.startswith("_"):
+        elif not isinstance(event, Listened):
             result.events.append(event)
-        if kind == "end":
+        if isinstance(event, EndEvent):
             result.end = event
         if on_event:
             on_event(event)
 
-    session: Session | None = None
+    session: Triage | None = None
     try:
         session = session_factory()
         turn = session.start()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from voice_triage.dialogue.session import Session, Turn
+from voice_triage.dialogue.events import EmergencyEvent, EndEvent, SayEvent, Turn
+from voice_triage.dialogue.triage import Triage
 from voice_triage.modes import EXIT_INTERRUPTED, EXIT_OK
 
 PROMPT = "> "
@@ -11,16 +12,16 @@ PROMPT = "> "
 
 def _show(turn: Turn, out: TextIO) -> None:
     for event in turn.events:
-        if event["event"] == "say":
-            out.write(event["text"] + "\n")
-        elif event["event"] == "emergency":
+        if isinstance(event, SayEvent):
+            out.write(event.text + "\n")
+        elif isinstance(event, EmergencyEvent):
             out.write("\n*** CALL EMERGENCY SERVICES NOW ***\n\n")
-        elif event["event"] == "end":
-            out.write(f"\n[result: {event['disposition'].replace('_', ' ')}]\n")
+        elif isinstance(event, EndEvent):
+            out.write(f"\n[result: {event.disposition.value.replace('_', ' ')}]\n")
     out.flush()
 
 
-def run_text(session: Session, stdin: TextIO, stdout: TextIO) -> int:
+def run_text(session: Triage, stdin: TextIO, stdout: TextIO) -> int:
     """Type answers; an empty line counts as silence; end of input or Ctrl-C ends the session (Ctrl-C
     with exit status 130, as in every mode)."""
     _show(session.start(), stdout)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, ContextManager, Protocol
 
-from voice_triage.modes.conversation import Heard, HeardKind
+from voice_triage.dialogue.events import Heard, HeardKind
 from voice_triage.modes.keys import KeySource, NoKeys
 from voice_triage.recognition.base import Recognition
 from voice_triage.recognition.plan import ListeningPlan

@@ -161,19 +161,3 @@ def _whisper(folder: Path, config: RecognizerConfig) -> Recognizer:
     from voice_triage.recognition.whisper_engine import WhisperRecognizer
 
     return WhisperRecognizer(folder, config.thresholds("whisper"))
-
-
-def likely_engine(config: RecognizerConfig = RecognizerConfig(), dirs: list[Path] | None = None) -> str:
-    """The engine `build_recognizer(config)` will choose, found without loading anything (for the dialogue's
-    thresholds before the first audio arrives): Vosk when asked for or when a model folder is at hand, else
-    Whisper when its model is installed, else PocketSphinx."""
-    if config.asr != "auto":
-        return config.asr
-    path, _ = locate_vosk_model(config.vosk_model, dirs)
-    if path is not None and path.is_dir():
-        return "vosk"
-    try:
-        folder, _ = locate_whisper_model(config.whisper_model, verify=False)
-    except ModelError:
-        folder = None
-    return "whisper" if folder is not None else "pocketsphinx"

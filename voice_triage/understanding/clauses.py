@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Collection, Iterable
 
-from voice_triage.content.loader import ContextRules
+from voice_triage.content.model import ContextRules
 from voice_triage.understanding.normalize import normalize
 
 _PUNCTUATION = re.compile(r"(?:[.!?;:,\u2026\u2014\u2013]|--|\s-\s)+")

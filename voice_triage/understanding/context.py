@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable, Sequence
 
-from voice_triage.content.loader import ContextRules, Polarity, Target, Trigger
+from voice_triage.content.model import ContextRules, Polarity, Target, Trigger
 
 
 class Assertion(str, Enum):

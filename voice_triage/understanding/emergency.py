@@ -8,7 +8,7 @@ else's and "my heart is racing" doubtful (both asked back by the dialogue, not a
 """
 from __future__ import annotations
 
-from voice_triage.content.loader import EMERGENCY_REASONS, Content, Target
+from voice_triage.content.model import EMERGENCY_REASONS, Content, Target
 from voice_triage.understanding import policy
 from voice_triage.understanding.clauses import ClauseSplitter
 from voice_triage.understanding.context import ContextReader, Mention

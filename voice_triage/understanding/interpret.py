@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from voice_triage.content.loader import COMMANDS, EMERGENCY_REASONS, Content, Kind
+from voice_triage.content.model import COMMANDS, EMERGENCY_REASONS, Content, Kind
 from voice_triage.understanding import policy
 from voice_triage.understanding.clauses import ClauseSplitter
 from voice_triage.understanding.context import ContextReader, Mention

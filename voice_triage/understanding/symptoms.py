@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voice_triage.content.loader import Polarity
+from voice_triage.content.model import Polarity
 from voice_triage.content.symptoms import Category, Entry, Strength, SymptomLexicon
-from voice_triage.understanding.context import Assertion, ContextReader, Mention
+from voice_triage.understanding.context import ContextReader, Mention
 
 WHERE_LEADS = frozenset({"it", "is", "its", "mostly", "mainly", "all", "right", "up", "down", "here", "there", "more",
                          "just", "only", "now", "really", "yes", "yeah", "no", "well", "oh", "and", "but", "it's"})

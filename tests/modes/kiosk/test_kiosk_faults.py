@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from kiosk_fakes import SILENCE, FakeClock, ScriptedChannel, key, say, spoken_in
-from voice_triage.dialogue.session import Session
+from voice_triage.dialogue.triage import Triage
 from voice_triage.errors import AudioDeviceError
 from voice_triage.modes.kiosk.alert import StaffAlert
 from voice_triage.modes.kiosk.config import AlertConfig, KioskConfig, KioskConfigError, load_config, parse_config
@@ -54,7 +54,7 @@ def test_recognizer_raising_mid_session_gets_an_apology_and_the_kiosk_resets(con
     assert spoken_in(first)[-3:] == ending(content, config, config.texts.apology)
     assert [r.ending for r in records] == ["error", "completed"]
     assert "decoder crashed" in caplog.text and "unexpected error in a session" in caplog.text
-    assert spoken_in(second)[:2] == Session(content).start().says  # the next person starts clean
+    assert spoken_in(second)[:2] == Triage(content).start().says  # the next person starts clean
 
 
 def test_recognizer_raising_while_waiting_is_logged_and_waited_out(content, caplog):
@@ -108,11 +108,11 @@ def test_sessions_failing_in_a_row_reopen_the_devices(content):
 
 
 def test_a_crash_inside_the_session_itself_is_contained(content):
-    class Brittle(Session):
-        def hear(self, text, *, confidence=None, doubtful=False):
-            if text == "my calf hurts":
+    class Brittle(Triage):
+        def hear(self, heard):
+            if getattr(heard, "text", heard) == "my calf hurts":
                 raise KeyError("features")
-            return super().hear(text, confidence=confidence, doubtful=doubtful)
+            return super().hear(heard)
 
     config = KioskConfig()
     channel, report, records, _ = run([say("hello"), say("yes"), say("my calf hurts"), say("hello"), say("no")],
@@ -146,7 +146,7 @@ def test_the_microphone_disappearing_mid_session_is_reopened_with_back_off(conte
     assert clock.slept == [1.0, 1.0, 2.0, 4.0]  # a pause after the loss, then back-off while it stays away
     assert report.device_losses == 1 and report.reopen_failures == 3
     assert [r.ending for r in records] == ["device", "completed"]
-    assert spoken_in(second.sessions()[0])[:2] == Session(content).start().says
+    assert spoken_in(second.sessions()[0])[:2] == Triage(content).start().says
     assert "audio device lost" in caplog.text and caplog.text.count("trying again") == 3
 
 
@@ -200,7 +200,7 @@ def test_an_error_between_sessions_does_not_end_the_kiosk(content, caplog):
         made.append(1)
         if len(made) in (2, 3):
             raise OSError("content file vanished")
-        return Session(content)
+        return Triage(content)
 
     channel, report, records, clock = run([say("hello"), say("no"), say("hello"), say("no")], content,
                                           session_factory=factory)

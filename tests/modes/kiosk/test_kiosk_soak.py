@@ -1,6 +1,6 @@
 """The kiosk under load (issue 5): property-based runs of the loop, and a 1,000-session soak in one process.
 
-Both feed the real Session through a scripted channel on a fake clock (no sleeping), with mixed
+Both feed the real Triage through a scripted channel on a fake clock (no sleeping), with mixed
 input: answers, free speech, nonsense, silences, commands, key presses, emergencies (in a session
 and while waiting), people who walk away, and now and then a recognizer that raises.
 """
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from kiosk_fakes import NOISE, SILENCE, FakeClock, ScriptedChannel, key, say, spoken_in
 from voice_triage.dialogue.policy import DEFAULT as POLICY
-from voice_triage.dialogue.session import Session
+from voice_triage.dialogue.triage import Triage
 from voice_triage.modes.kiosk.alert import StaffAlert
 from voice_triage.modes.conversation import Heard
 from voice_triage.recognition.plan import ListeningPlan as Listening
@@ -87,7 +87,7 @@ def test_any_input_to_the_kiosk_ends_every_session_and_never_raises(content, scr
 
     assert report.sessions >= 1 and report.ended == report.sessions == len(records)
     assert report.endings["error"] == 0
-    opening = Session(content).start().says
+    opening = Triage(content).start().says
     for record, session in zip(records, channel.sessions()):
         assert record.disposition in DISPOSITIONS
         listens = [s for s in session if s.kind == "listen"]
@@ -208,7 +208,7 @@ def test_soak_1000_sessions_in_one_kiosk(content, tmp_path, capsys):
     config = parse_config(f'[logging]\nsession_log = "{tmp_path}/sessions.jsonl"\nmax_bytes = 8192\nbackups = 2\n'
                           '[alert]\ncommand = "true"\n')
     alert = CountingAlert()
-    opening = tuple(Session(content).start().says)
+    opening = tuple(Triage(content).start().says)
 
     holder: dict = {}
     problems: list[str] = []
@@ -216,9 +216,9 @@ def test_soak_1000_sessions_in_one_kiosk(content, tmp_path, capsys):
 
     def session_factory():
         previous = holder.get("ref")
-        session = Session(content)
+        session = Triage(content)
         if previous is not None and previous() is session:
-            problems.append("a Session object was reused")
+            problems.append("a Triage was reused")
         holder["ref"] = weakref.ref(session)
         holder["current"] = session
         return session
@@ -255,7 +255,7 @@ def test_soak_1000_sessions_in_one_kiosk(content, tmp_path, capsys):
         if record.ending != "error" and not (tuple(said_in_session[:2]) == opening
                                              or said_in_session[:1] == [content.speech["emergency"]]):
             problems.append(f"session {n} did not start clean: {said_in_session[:2]}")
-        if driver.persona == "decliner" and record.ending == "completed" and session.result["answers"]:
+        if driver.persona == "decliner" and record.ending == "completed" and session.result.answers:
             problems.append(f"session {n} (declined at once) knew answers: {session.result['answers']}")
         if n in (1, 100, SOAK_SESSIONS):
             gc.collect()

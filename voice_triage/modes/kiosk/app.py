@@ -9,7 +9,7 @@ import threading
 from typing import Any, Callable
 
 from voice_triage import modes
-from voice_triage.dialogue.session import Session
+from voice_triage.dialogue.triage import Triage
 from voice_triage.modes.kiosk.channel import SystemClock
 from voice_triage.modes.kiosk.config import KioskConfig
 from voice_triage.modes.kiosk.loop import ChannelFactory, run_kiosk
@@ -23,7 +23,7 @@ EXIT_INTERRUPTED = modes.EXIT_INTERRUPTED
 
 
 def kiosk_main(config: KioskConfig, channel_factory: ChannelFactory, *,
-               session_factory: Callable[[], Session] | None = None) -> int:
+               session_factory: Callable[[], Triage] | None = None) -> int:
     """Run the kiosk until Ctrl-C or SIGTERM; returns 130 after Ctrl-C, 0 after SIGTERM.
 
     A missing microphone or speaker is retried with back-off, for as long as it takes. SIGTERM is handled

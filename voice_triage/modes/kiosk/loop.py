@@ -1,9 +1,9 @@
 """The kiosk: one triage session after another, for whoever walks up, without a minder.
 
-    wait quietly (an invitation now and then) -> a wake phrase or a key -> a new Session
+    wait quietly (an invitation now and then) -> a wake phrase or a key -> a new Triage
     -> questions (voice or keys) -> the end, an idle goodbye, or an apology -> wait again
 
-Each session gets a new Session object and nothing of the previous one: the screen is cleared,
+Each session gets a new Triage (voice_triage.dialogue.triage) and nothing of the previous one: the screen is cleared,
 the voice is reset (unless the owner lets adjustments persist) and the kiosk keeps only counters.
 An emergency starts the staff alert in the background before the instruction is spoken. An
 unexpected error inside a session is logged and the person hears a short apology with the
@@ -19,16 +19,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from voice_triage.dialogue.events import EmergencyEvent, Heard, HeardEvent, HeardKind, Turn
 from voice_triage.dialogue.policy import DialoguePolicy
-from voice_triage.dialogue.session import Session, Turn
+from voice_triage.dialogue.triage import Triage
 from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
-from voice_triage.modes.conversation import ConversationOptions, Heard, HeardKind, converse, present
+from voice_triage.modes.conversation import ConversationOptions, Seen, converse, present
 from voice_triage.modes.kiosk.alert import StaffAlert
 from voice_triage.modes.kiosk.channel import Channel, Clock, SystemClock
 from voice_triage.modes.kiosk.config import KioskConfig
-from voice_triage.recognition.plan import ListeningPlan
 from voice_triage.modes.kiosk.sessionlog import SessionLog, SessionRecord
-from voice_triage.content.loader import Content, load_content
+from voice_triage.content.model import Content
+from voice_triage.content.loader import load_content
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +85,8 @@ class KioskReport:
 class _Visit:
     """One person's session, while it lasts; dropped as soon as it has ended."""
 
-    session: Session
-    """This person's own Session (never shared)."""
+    session: Triage
+    """This person's own conversation (never shared)."""
     started: float
     """Monotonic start time."""
     started_wall: float
@@ -121,7 +122,7 @@ class Kiosk:
     """The endless loop of sessions; see :func:`run_kiosk`."""
 
     def __init__(self, config: KioskConfig, channel_factory: ChannelFactory, clock: Clock, *,
-                 content: Content | None = None, session_factory: Callable[[], Session] | None = None,
+                 content: Content | None = None, session_factory: Callable[[], Triage] | None = None,
                  alert: StaffAlert | None = None, session_log: SessionLog | None = None,
                  options: KioskOptions = KioskOptions(), stop: threading.Event | None = None,
                  on_session_end: Callable[[SessionRecord], None] | None = None):
@@ -130,7 +131,7 @@ class Kiosk:
         self.clock = clock
         self.content = content or load_content()
         policy = DialoguePolicy(confirm_below=config.recognizer.confirm_below)
-        self.session_factory = session_factory or (lambda: Session(self.content, policy=policy))
+        self.session_factory = session_factory or (lambda: Triage(self.content, policy=policy))
         self.alert = alert or StaffAlert(config.alert)
         self.session_log = session_log or SessionLog(config.logging)
         self.options = options
@@ -171,7 +172,7 @@ class Kiosk:
                     self._pause_after_trouble()  # a device that fails again at once is not reopened in a hot loop
                 except _Stopped:
                     break
-                except Exception:  # outside any session (making a Session, writing its record): log, wait, go on
+                except Exception:  # outside any session (making a Triage, writing its record): log, wait, go on
                     self.report.waiting_errors += 1
                     logger.exception("unexpected error between sessions; going on in %g s", self._trouble_delay)
                     self._pause_after_trouble()
@@ -224,11 +225,10 @@ class Kiosk:
 
     # ------------------------------------------------------------------ between sessions
 
-    def _wait_for_person(self, channel: Channel) -> tuple[Session, Heard | None]:
-        """Wait quietly for a wake phrase, a key or an emergency; returns a new Session (and an emergency heard)."""
+    def _wait_for_person(self, channel: Channel) -> tuple[Triage, Heard | None]:
+        """Wait quietly for a wake phrase, a key or an emergency; returns a new Triage (and an emergency heard)."""
         session = self.session_factory()
         wake = self.config.wake
-        grammar = tuple(dict.fromkeys(wake.phrases + tuple(session.content.emergency.phrases)))
         delay = self.options.backoff_initial
         while True:
             if self.stop.is_set():
@@ -245,9 +245,7 @@ class Kiosk:
                         channel.say(wake.invitation)
                         due = wake.invitation_interval
                     timeout = max(1.0, min(timeout, due))  # listen no longer than until the next invitation
-                heard = channel.listen(ListeningPlan(
-                    "wake", grammar, watch=session.judge, timeout_s=timeout,
-                    context=wake.invitation))  # what the kiosk invites people to say (spoken or on its sign)
+                heard = channel.listen(session.wake_plan(wake.phrases, wake.invitation, timeout))
             except AudioDeviceError:
                 raise
             except Exception:
@@ -259,17 +257,15 @@ class Kiosk:
             delay = self.options.backoff_initial
             if heard.kind is HeardKind.KEY and wake.any_key:
                 return session, None
-            if heard.kind is HeardKind.SPEECH and heard.recognition is not None:
-                heard = Heard(HeardKind.SPEECH, session.judge.decide(heard.recognition, "open"))
-            if heard.kind is HeardKind.SPEECH and heard.text.strip():
-                if session.emergency_in(heard.text):
-                    return session, heard
-                if wake_match(heard.text, wake.phrases):
-                    return session, None
+            said = session.emergency_in(heard)
+            if said is not None:
+                return session, Heard.text_of(said)
+            if heard.kind is HeardKind.SPEECH and wake_match(heard.text, wake.phrases):
+                return session, None
 
     # ------------------------------------------------------------------ one session
 
-    def _serve(self, channel: Channel, session: Session, first: Heard | None) -> None:
+    def _serve(self, channel: Channel, session: Triage, first: Heard | None) -> None:
         """One person's session, from greeting to goodbye, whatever happens in it."""
         now = self.clock.now()
         visit = _Visit(session, now, self.clock.wall(), now - self._waiting_since)
@@ -277,7 +273,7 @@ class Kiosk:
         ending = "completed"
         try:
             channel.new_person(reset_voice=not self.config.voice.persist_adjustments)
-            turn = session.hear(first.text) if first is not None else session.start()
+            turn = session.hear(first) if first is not None else session.start()
             self._present(channel, turn, visit)
             ending = self._converse(channel, visit, turn)
             self._errors_in_a_row = 0
@@ -313,7 +309,7 @@ class Kiosk:
                 return False
             return now - last_activity[0] >= idle_after
 
-        options = ConversationOptions(max_listens=self.options.max_listens, keys=self.content.keys,
+        options = ConversationOptions(max_listens=self.options.max_listens,
                                       listen_timeout_s=self.config.timeouts.listen)
         ending = converse(visit.session, turn, channel, options, on_event=lambda e: self._on_event(e, visit),
                           let_go=let_go)
@@ -326,14 +322,16 @@ class Kiosk:
         """Show and speak one turn as every voice mode does (the staff alert starts before the instruction)."""
         present(turn, channel, lambda event: self._on_event(event, visit))
 
-    def _on_event(self, event: dict, visit: _Visit) -> None:
+    def _on_event(self, event: Seen, visit: _Visit) -> None:
         """Each event just before it is acted on: an emergency starts the staff alert; the transcript (opt-in)."""
-        kind = event.get("event")
-        if kind == "emergency":
+        if isinstance(event, EmergencyEvent):
             visit.emergency = True
-            self._raise_alert(str(event.get("reason", "")))
-        if kind in ("heard", "emergency") and self.config.logging.transcripts:
-            visit.transcript.append(str(event.get("text" if kind == "heard" else "heard", "")))
+            self._raise_alert(event.reason)
+        if self.config.logging.transcripts:
+            if isinstance(event, HeardEvent):
+                visit.transcript.append(event.text)
+            elif isinstance(event, EmergencyEvent):
+                visit.transcript.append(event.heard)
 
     def _raise_alert(self, reason: str) -> None:
         """Start the staff alert; whatever goes wrong here must not delay the spoken instruction."""
@@ -368,8 +366,7 @@ class Kiosk:
 
     def _record(self, visit: _Visit, ending: str) -> None:
         session = visit.session
-        result = session.result or {}
-        disposition = str(result.get("disposition", "incomplete"))
+        disposition = session.result.disposition.value if session.result is not None else "incomplete"
         self.report.ended += 1
         self.report.endings[ending] += 1
         self.report.dispositions[disposition] += 1
@@ -384,14 +381,14 @@ class Kiosk:
 
 
 def run_kiosk(config: KioskConfig, channel_factory: ChannelFactory, clock: Clock | None = None, *,
-              content: Content | None = None, session_factory: Callable[[], Session] | None = None,
+              content: Content | None = None, session_factory: Callable[[], Triage] | None = None,
               alert: StaffAlert | None = None, session_log: SessionLog | None = None,
               options: KioskOptions = KioskOptions(), stop: threading.Event | None = None,
               on_session_end: Callable[[SessionRecord], None] | None = None) -> KioskReport:
     """Run the kiosk: sessions one after another until `stop` is set, `options.max_sessions` or Ctrl-C.
 
     `channel_factory()` opens the devices (reopened with back-off whenever one is lost); `clock`
-    paces everything (the system clock unless given). `session_factory` makes a new Session for
+    paces everything (the system clock unless given). `session_factory` makes a new Triage for
     each person. `on_session_end` sees each session's SessionRecord (tests). Returns the counters.
     """
     kiosk = Kiosk(config, channel_factory, clock or SystemClock(), content=content,
