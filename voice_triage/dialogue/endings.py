@@ -1,7 +1,7 @@
 """How a session ends: the emergency instruction, the summary, an early end, and what it emits.
 
 Part of the Session (dialogue/session.py), which mixes it in: it reads and writes the session's state
-(answers, question, confirming, pending, ...) and emits through the session's current Turn.
+(answers, question, check, pending, ...) and emits through the session's current Turn.
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class Endings:
 
 
     def _end(self, disposition: Disposition) -> None:
-        self.confirming = None
+        self.check.settle()
         self.pending.clear()
         patterns = rules.ranked(self.content, self.answers)
         self.result = EndEvent(disposition, tuple(patterns), dict(self.answers))

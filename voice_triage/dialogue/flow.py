@@ -1,7 +1,7 @@
 """The question flow: which question comes next, asking it, and taking what free speech said.
 
 Part of the Session (dialogue/session.py), which mixes it in: it reads and writes the session's state
-(answers, question, confirming, pending, ...) and emits through the session's current Turn.
+(answers, question, check, pending, ...) and emits through the session's current Turn.
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class Flow:
                 continue
             if self.content.features[fid].kind is Kind.RED_FLAG:
                 if value in ("yes", "unsure") and self.answers.get(fid) not in ("yes", "unsure") \
-                        and fid not in self.pending and not (self.confirming and self.confirming[0] == fid):
+                        and fid not in self.pending and not self.check.is_checking(fid):
                     self.pending.append(fid)
                 continue
             if described and fid not in self.answers and value != "unsure":
@@ -83,9 +83,9 @@ class Flow:
 
 
     def _next(self) -> None:
-        if self.confirming is None and self.pending:
+        if not self.check.active and self.pending:
             self._confirm(self.pending.pop(0), "yes", "mention")
-        if self.confirming:
+        if self.check.active:
             self._ask("confirm")
             return
         if self.state == "closing":
@@ -116,15 +116,15 @@ class Flow:
 
     def _ask(self, qid: str, *, simpler: bool = False) -> None:
         if qid != self.question:
-            self.failures = 0
+            self.tally.failures = 0
         self.question = qid
         q = self.content.questions[qid]
         text = q.simpler if simpler else q.ask
-        if qid == "confirm" and self.confirming:
-            feature, value = self.confirming
-            if self.confirm_origin == "askback":
+        if qid == "confirm" and self.check.active:
+            feature, value = self.check.feature, self.check.value
+            if self.check.state == "askback":
                 said = self.content.questions[feature].askback_said
-                text = said.format(quote=self.confirm_quote) if self.confirm_quote else self.content.questions[feature].askback
+                text = said.format(quote=self.check.quote) if self.check.quote else self.content.questions[feature].askback
             else:
                 text = text.format(value=self.content.questions[feature].reason if value == "yes" else value)
         self.asked = text
@@ -133,6 +133,7 @@ class Flow:
 
 
     def _listen(self) -> None:
-        plan = listening_plan(self.content, self.judge, self.question, self.asked, confirming=bool(self.confirming))
-        feature, value = self.confirming if self.question == "confirm" and self.confirming else (None, None)
+        checking = self.check.active
+        plan = listening_plan(self.content, self.judge, self.question, self.asked, confirming=checking)
+        feature, value = (self.check.feature, self.check.value) if self.question == "confirm" and checking else (None, None)
         self._emit(ListenEvent(self.question, self.state, plan, feature, value))

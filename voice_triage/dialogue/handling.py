@@ -1,7 +1,7 @@
 """How the session handles one understood input: answers, confirmations, ask-backs, commands, failures.
 
 Part of the Session (dialogue/session.py), which mixes it in: it reads and writes the session's state
-(answers, question, confirming, pending, ...) and emits through the session's current Turn.
+(answers, question, check, pending, ...) and emits through the session's current Turn.
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ class Handling:
     def _about(self) -> str | None:
         """The feature a confirm question asks about, when what is confirmed is a "yes" to it (so
         that "no, but it is a bit swollen" is read for that feature)."""
-        if self.question == "confirm" and self.confirming and self.confirming[1] == "yes":
-            return self.confirming[0]
+        if self.question == "confirm" and self.check.active and self.check.value == "yes":
+            return self.check.feature
         return None
 
 
@@ -38,17 +38,17 @@ class Handling:
         if meaning.is_command:
             self._command(intent)
             return
-        if self.confirming:
+        if self.check.active:
             self._confirmed(meaning)
             return
         if self.state == "consent":
             if intent == "yes":
-                self.begin()  # entering "open" asks it
+                self.begin()  # the transition asks the open question
             elif intent == "no" and not self._doubtful(confidence):
                 self._say("consent_declined")
                 self._finish_incomplete()
             else:
-                self.consent_doubted = self.consent_doubted or intent == "no"
+                self.tally.consent_doubted = self.tally.consent_doubted or intent == "no"
                 self._failed()
             return
         if self.state in ("open", "closing"):
@@ -64,8 +64,7 @@ class Handling:
             return
         # a yes/no question about a feature
         if intent in ("yes", "no", "unsure"):
-            if self._doubtful(confidence) or (intent == "no" and self.question in EMERGENCY_REASONS
-                                              and self._doubtful(confidence, self.policy.emergency_no_sure)):
+            if self._doubtful(confidence, emergency_no=intent == "no" and self.question in EMERGENCY_REASONS):
                 self._learn(meaning.features, skip=self.question)
                 self._confirm(self.question, intent, "heard")
                 self._ask("confirm")
@@ -75,8 +74,8 @@ class Handling:
             return
         if intent == FREE and meaning.features:
             self._learn(meaning.features)
-            self.failures += 1
-            if self.failures >= self.policy.max_failures:
+            self.tally.failures += 1
+            if self.policy.ends_on_failures(self.tally):
                 self._end_early("too_many_failures")
                 return
             self._say("acknowledge_free_speech")
@@ -85,17 +84,13 @@ class Handling:
         self._failed()
 
 
-    def _doubtful(self, confidence: float | None, below: float | None = None) -> bool:
-        """Heard with less confidence than `below` (default: the session's confirm_below)?"""
-        confirm_below = self.confirm_below
-        if confirm_below is None or confidence is None:
-            return False
-        return confidence < (confirm_below if below is None else max(below, confirm_below))
+    def _doubtful(self, confidence: float | None, *, emergency_no: bool = False) -> bool:
+        """Heard too unsurely to take without confirming (the policy decides, at this input's confirm_below)."""
+        return self.policy.doubts(confidence, self.confirm_below, emergency_no=emergency_no)
 
 
     def _confirm(self, feature: str, value: str, origin: str, quote: str = "") -> None:
-        self.confirming, self.confirm_origin, self.confirm_return = (feature, value), origin, self.question
-        self.confirm_quote = quote
+        self.check.start(origin, feature, value, self.question, quote)
 
 
     def _ask_back(self, meaning: Meaning) -> None:
@@ -112,7 +107,7 @@ class Handling:
             self._ask("confirm")
             return
         if reason in self.asked_back or meaning.quote:
-            if self.state in ("open", "closing") or self.confirming:
+            if self.state in ("open", "closing") or self.check.active:
                 self._next_after_open()
             else:
                 self._ask(self.question)
@@ -125,11 +120,11 @@ class Handling:
     def _asked_back(self, meaning: Meaning | None, text: str) -> None:
         """The answer to "do you have chest pain yourself, right now?": anything but a clear no is an
         emergency (an affirmed mention was already one before this is reached)."""
-        reason = self.confirming[0] if self.confirming else "chest_pain"
+        reason = self.check.feature if self.check.active else "chest_pain"
         if meaning is not None and meaning.intent == "no":
-            self.confirming = None
+            back = self.check.return_to
+            self.check.settle()
             self.answers[reason] = "no"
-            back = self.confirm_return
             if back in self.content.features and back not in self.answers:
                 self._ask(back)
             else:
@@ -139,22 +134,22 @@ class Handling:
 
 
     def _confirmed(self, meaning: Meaning) -> None:
-        feature, value = self.confirming or ("", "")
-        origin = self.confirm_origin
+        check = self.check
+        feature, value, origin, back = check.feature, check.value, check.state, check.return_to
         if meaning.intent == "yes":
-            self.confirming = None
+            check.settle()
             self._answer(feature, value)
         elif origin == "mention" and meaning.intent == "unsure":
             # a red flag heard out of turn, and the person is not sure: unsure red flags stay urgent
-            self.confirming = None
+            check.settle()
             self._record(feature, "unsure")
             self._next()
         elif meaning.intent in ("no", "unsure"):
-            self.confirming = None
+            check.settle()
             if origin == "mention":
                 self._next()  # a red flag heard out of turn and not confirmed: the earlier answer stands
             else:
-                self._ask(self.confirm_return or feature, simpler=True)
+                self._ask(back or feature, simpler=True)
         else:
             self._failed()
 
@@ -181,9 +176,9 @@ class Handling:
             self.pending.clear()
             self.asked_back.clear()
             self.asked_more = False
-            self.confirming = None
+            self.check.settle()
             self._say("start_over")
-            self.restart()  # entering "open" asks it
+            self.restart()  # the transition asks the open question
         elif command == "stop":
             self._end_early("stopped")
         elif command in VOICE_COMMANDS:
@@ -206,19 +201,20 @@ class Handling:
 
 
     def _question_help(self) -> str:
-        q = self.content.questions[self.confirming[0] if self.confirming else self.question]
+        q = self.content.questions[self.check.feature if self.check.active else self.question]
         return q.help
 
 
     def _question_why(self) -> str:
-        qid = self.confirming[0] if self.question == "confirm" and self.confirming else self.question
+        qid = self.check.feature if self.question == "confirm" and self.check.active else self.question
         return self.content.questions[qid].why
 
 
     def _back(self) -> None:
-        if self.confirming:
+        if self.check.active:
             # "go back" at "did I hear you right?": back to the question it interrupted
-            back, self.confirming = self.confirm_return, None
+            back = self.check.return_to
+            self.check.settle()
             self._say("back")
             if back in self.content.features and back not in self.answers:
                 self._ask(back)
@@ -232,19 +228,19 @@ class Handling:
         snap = self.history.pop()
         self.answers = dict(snap.answers)
         self.retried = set(snap.retried)
-        self.machine.set_state(snap.state)
+        self.go_back(snap.state)  # the phase the answer was recorded in (machine.py)
         self._say("back")
         self._ask(snap.question)
 
 
     def _failed(self, spoken: bool = True) -> None:
-        self.failures += 1
-        self.consent_unclear += spoken and self.state == "consent"
-        if self.state == "consent" and self.consent_unclear >= self.policy.consent_tries and not self.consent_doubted:
+        self.tally.failures += 1
+        self.tally.consent_unclear += spoken and self.state == "consent"
+        if self.state == "consent" and self.policy.begins_anyway(self.tally):
             self._say("consent_assumed")
             self.begin()
             return
-        if self.failures >= self.policy.max_failures:
+        if self.policy.ends_on_failures(self.tally):
             self._end_early("too_many_failures")
             return
         self._say("not_understood_open" if self.question in ("open", "more") else "not_understood")

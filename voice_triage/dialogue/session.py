@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 from voice_triage.content.model import Content
 from voice_triage.content.loader import load_content
+from voice_triage.dialogue.check import Check
 from voice_triage.dialogue.endings import Endings
 from voice_triage.dialogue.flow import Flow
 from voice_triage.dialogue.handling import Handling
 from voice_triage.dialogue.machine import build_machine
-from voice_triage.dialogue.policy import DEFAULT, DialoguePolicy
+from voice_triage.dialogue.policy import DEFAULT, DialoguePolicy, Tally
 from voice_triage.dialogue.events import EndEvent, HeardEvent, Turn
 from voice_triage.dialogue.flow import Snapshot
 from voice_triage.understanding.judge import Judge
@@ -51,15 +52,8 @@ class Session(Handling, Flow, Endings):
         self.question = "consent"
         self.asked = ""
         """The question as last said (its wording, a reprompt or a confirmation): what the person answers."""
-        self.confirming: tuple[str, str] | None = None
-        """(feature, value) being confirmed."""
-        self.confirm_origin = ""
-        """Why: "heard" (a low-confidence answer to the question), "mention" (a red flag heard out of turn)
-        or "askback" (an emergency mention that may not be the person's own or current)."""
-        self.confirm_return = ""
-        self.confirm_quote = ""
-        """The words said back in an ask-back of something that may be an emergency and may not."""
-        """The question to ask again when a heard answer is not confirmed."""
+        self.check = Check()
+        """The sub-dialogue checking one thing with the person (dialogue.check; its states in machine.py)."""
         self.pending: list[str] = []
         """Red flags heard out of turn, waiting to be confirmed one at a time."""
         self.asked_back: set[str] = set()
@@ -69,13 +63,8 @@ class Session(Handling, Flow, Endings):
         """"Is there anything else?" has been asked."""
         self.retried: set[str] = set()
         self.history: list[Snapshot] = []
-        self.silences = 0
-        self.failures = 0
-        self.consent_doubted = False
-        self.consent_unclear = 0
-        """Things said (not unreadable input) at the consent question that were not understood."""
-        """A doubtful "no" was heard at the consent question: never begin without a clear yes."""
-        self.inputs = 0
+        self.tally = Tally()
+        """What the policy counts: inputs, silences, failures, the consent question's doubts (dialogue.policy)."""
         self.result: EndEvent | None = None
         self.confirm_below = policy.confirm_below
         """Answers heard less sure than this are confirmed: the policy's, or that of the recognizer that heard the
@@ -107,13 +96,13 @@ class Session(Handling, Flow, Endings):
             return self._turn
         self.confirm_below = thresholds.confirm_below if thresholds is not None else self.policy.confirm_below
         text = text[:MAX_CHARS]
-        self.inputs += 1
+        self.tally.inputs += 1
         meaning = self.interpreter.interpret(text, self.question, about=self._about)
         answers = meaning.is_answer and self.question in self.content.features
         heard = HeardEvent(text, meaning.intent, None if confidence is None else round(float(confidence), 3),
                            self.question if answers else None, meaning.intent if answers else None)
         if meaning.intent == EMERGENCY:
-            if (doubtful or self._doubtful(confidence)) and not self.confirming:
+            if (doubtful or self._doubtful(confidence)) and not self.check.active:
                 # heard, but not clearly: ask at once rather than raise a false alarm or miss one
                 self._emit(heard)
                 self._confirm(meaning.reason or "chest_pain", "yes", "heard")
@@ -124,14 +113,14 @@ class Session(Handling, Flow, Endings):
         if meaning.reason:
             heard = dataclasses.replace(heard, reason=meaning.reason)
         self._emit(heard)
-        if self.confirming and self.confirm_origin == "askback" and not self._keeps_asking(meaning):
+        if self.check.state == "askback" and not self._keeps_asking(meaning):
             self._asked_back(meaning, text)
             return self._turn
-        if self.inputs >= self.policy.max_turns:
+        if self.policy.out_of_turns(self.tally):
             self._end_early("too_many_failures")
             return self._turn
         if meaning.intent != NOT_UNDERSTOOD:
-            self.silences = 0
+            self.tally.silences = 0
         if meaning.intent == ASK_BACK:
             self._ask_back(meaning)
             return self._turn
@@ -144,13 +133,13 @@ class Session(Handling, Flow, Endings):
         self._turn = Turn()
         if self.ended:
             return self._turn
-        self.inputs += 1
-        self.silences += 1
-        if self.confirming and self.confirm_origin == "askback":
+        self.tally.inputs += 1
+        self.tally.silences += 1
+        if self.check.state == "askback":
             # "do you have chest pain yourself, right now?" with no answer: anything but a clear no
             self._asked_back(None, "")
             return self._turn
-        if self.silences >= self.policy.max_silences or self.inputs >= self.policy.max_turns:
+        if self.policy.ends_on_silence(self.tally):
             self._end_early("too_many_silences")
             return self._turn
         if self.state == "closing":
@@ -167,19 +156,19 @@ class Session(Handling, Flow, Endings):
         if self.ended:
             return self._turn
         heard = heard[:MAX_CHARS]
-        self.inputs += 1
+        self.tally.inputs += 1
         if heard:
             reason = self.interpreter.emergency.check(heard)
             if reason:
                 self._emergency(reason, heard, Meaning(EMERGENCY, heard, reason))
                 return self._turn
         self._emit(HeardEvent(heard, NOT_UNDERSTOOD))
-        if self.confirming and self.confirm_origin == "askback":
+        if self.check.state == "askback":
             self._asked_back(None, heard)
             return self._turn
         if self.state in ("open", "closing"):
             # something was said in answer to an open question: go on rather than ask again
-            self.silences = 0
+            self.tally.silences = 0
             if self.state == "closing":
                 # a late red flag in what the recognizer could make out is still confirmed
                 self._learn(self.interpreter.interpret(heard, "more").features if heard else {})
@@ -213,13 +202,13 @@ class Session(Handling, Flow, Endings):
             self._end_early("stopped")
         return self._turn
 
-    # ------------------------------------------------------------------ entering states (transitions)
+    # ------------------------------------------------------------------ after transitions (machine.py)
 
-    def on_enter_open(self) -> None:
-        """"Tell me about the pain": asked whenever the conversation (re)enters the open question."""
+    def _ask_open(self) -> None:
+        """"Tell me about the pain": asked when the conversation begins or starts over."""
         self._ask("open")
 
-    def on_enter_closing(self) -> None:
+    def _ask_more(self) -> None:
         """"Is there anything else?": asked once per session, before the summary."""
         self.asked_more = True
         self._ask("more")

@@ -90,7 +90,7 @@ class Triage:
     @property
     def inputs(self) -> int:
         """How many inputs the conversation has had."""
-        return self._session.inputs
+        return self._session.tally.inputs
 
     @property
     def content(self) -> Content:
