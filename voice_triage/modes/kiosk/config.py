@@ -1,6 +1,10 @@
 """The kiosk's configuration file (TOML, read with the standard library's tomllib).
 
-Every key is optional; a missing file section keeps its defaults. Loading is layered like the
+The file is one reader of the stages' own configurations (recognition.config.RecognizerConfig and
+EndpointConfig, speech.settings.VoiceSettings), the command line the other: their defaults and limits are
+the stage classes' own, and only what a kiosk alone has (the idle timeout, waking, the staff alert, the
+session log, its own sentences) is declared here. Every key is optional; a missing file section keeps its
+defaults. Loading is layered like the
 content files: :func:`load_config` (a path) -> :func:`parse_config` (TOML text) -> :func:`config_from_dict`
 (a dict), so tests pass a string. A mistake fails at start-up with one line naming the file and
 the key, e.g. ``kiosk.toml: alert.timeout: must be a number of seconds``.
@@ -17,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from voice_triage.errors import VoiceTriageError
-from voice_triage.recognition.config import ASR_CHOICES, VAD_CHOICES, RecognizerConfig
-from voice_triage.speech.settings import TTS_CHOICES
+from voice_triage.recognition.config import EndpointConfig, RecognizerConfig
+from voice_triage.speech.settings import VoiceSettings
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +45,8 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class VoiceConfig:
-    """How the kiosk speaks and shows what it says."""
+    """What only a kiosk decides about its voice (the voice itself is `KioskConfig.speech`: VoiceSettings)."""
 
-    name: str | None = None
-    """The text-to-speech voice id or name (e.g. ``gmw/en-us``); None for the engine's default."""
-    tts: str = "auto"
-    """The text-to-speech engine: auto (the clearest installed), flite, piper or pyttsx3."""
-    rate: int = 160
-    """Speaking rate in words per minute (80 to 320)."""
-    volume: float = 0.8
-    """Speaking volume, 0 to 1 (the emergency instruction is always at full volume)."""
     persist_adjustments: bool = False
     """Whether "slower", "faster", "louder", "quieter" carry over to the next person (the owner's choice)."""
     captions: str = "large"
@@ -59,16 +55,10 @@ class VoiceConfig:
 
 @dataclass(frozen=True)
 class TimeoutConfig:
-    """How long the kiosk waits."""
+    """How long a kiosk waits for a person (how long it listens is `KioskConfig.endpoint`: EndpointConfig)."""
 
-    listen: float = 8.0
-    """Seconds without speech at one question that count as one silence."""
     idle: float = 20.0
     """Seconds without any answer (speech or key) after which a session is let go with a goodbye."""
-    trailing_silence_ms: int = 600
-    """Milliseconds of quiet that end an answer."""
-    vad: str = "auto"
-    """The voice activity detector that finds the answer: auto (Silero where installed), silero or energy."""
 
 
 @dataclass(frozen=True)
@@ -138,11 +128,15 @@ class KioskConfig:
     audio: AudioConfig = field(default_factory=AudioConfig)
     """Sound devices."""
     recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
-    """Speech recognition."""
+    """Speech recognition ([recognizer])."""
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    """How an answer is cut out of the audio ([timeouts] listen, trailing_silence_ms, vad)."""
+    speech: VoiceSettings = field(default_factory=VoiceSettings)
+    """The voice ([voice] name, tts, rate, volume)."""
     voice: VoiceConfig = field(default_factory=VoiceConfig)
-    """Speech output and captions."""
+    """What else the kiosk decides about its voice: adjustments carried over, captions."""
     timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
-    """Listening and idle timeouts."""
+    """The idle timeout."""
     wake: WakeConfig = field(default_factory=WakeConfig)
     """Starting a session, and the invitation between sessions."""
     alert: AlertConfig = field(default_factory=AlertConfig)
@@ -261,55 +255,74 @@ def _url(value: Any) -> str | None:
     return url
 
 
-SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
-    "audio": (AudioConfig, {"input_device": _device, "output_device": _device}),
-    "recognizer": (RecognizerConfig, {"asr": _choice(ASR_CHOICES), "vosk_model": _optional_text,
-                                      "whisper_model": _optional_text,
-                                      "confirm_below": _optional_fraction}),
-    "voice": (VoiceConfig, {"name": _optional_text, "tts": _choice(TTS_CHOICES), "rate": _int_between(80, 320, "words per minute"),
-                            "volume": _fraction, "persist_adjustments": _bool,
-                            "captions": _choice(CAPTION_STYLES)}),
-    "timeouts": (TimeoutConfig, {"listen": _seconds(positive=True), "idle": _seconds(positive=True),
-                                 "trailing_silence_ms": _int_between(100, 5000, "milliseconds"),
-                                 "vad": _choice(VAD_CHOICES)}),
-    "wake": (WakeConfig, {"phrases": _phrases, "any_key": _bool, "invitation_interval": _seconds(),
-                          "invitation": _text}),
-    "alert": (AlertConfig, {"command": _command, "url": _url, "timeout": _seconds(positive=True)}),
-    "logging": (LoggingConfig, {"session_log": _optional_text, "max_bytes": _int_between(1024, None, "bytes"),
-                                "backups": _int_between(0, 100, "files"), "transcripts": _bool}),
-    "texts": (KioskTexts, {"idle_goodbye": _text, "apology": _text, "device_lost": _text, "goodbye": _text}),
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad("must be a whole number")
+    return value
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad("must be a string")
+    return value
+
+
+STAGE = "stage"
+"""Marks a key whose limits are the stage configuration's own (checked by building it)."""
+
+SECTIONS: dict[str, dict[str, tuple[str, str, Callable[[Any], Any]]]] = {
+    "audio": {"input_device": ("audio", "input_device", _device), "output_device": ("audio", "output_device", _device)},
+    "recognizer": {"asr": ("recognizer", "asr", _string), "vosk_model": ("recognizer", "vosk_model", _optional_text),
+                   "whisper_model": ("recognizer", "whisper_model", _optional_text),
+                   "confirm_below": ("recognizer", "confirm_below", _optional_fraction)},
+    "voice": {"name": ("speech", "voice", _optional_text), "tts": ("speech", "tts", _string),
+              "rate": ("speech", "rate", _int), "volume": ("speech", "volume", _number),
+              "persist_adjustments": ("voice", "persist_adjustments", _bool),
+              "captions": ("voice", "captions", _choice(CAPTION_STYLES))},
+    "timeouts": {"listen": ("endpoint", "timeout_s", _number), "idle": ("timeouts", "idle", _seconds(positive=True)),
+                 "trailing_silence_ms": ("endpoint", "trailing_silence_ms", _int), "vad": ("endpoint", "vad", _string)},
+    "wake": {"phrases": ("wake", "phrases", _phrases), "any_key": ("wake", "any_key", _bool),
+             "invitation_interval": ("wake", "invitation_interval", _seconds()),
+             "invitation": ("wake", "invitation", _text)},
+    "alert": {"command": ("alert", "command", _command), "url": ("alert", "url", _url),
+              "timeout": ("alert", "timeout", _seconds(positive=True))},
+    "logging": {"session_log": ("logging", "session_log", _optional_text),
+                "max_bytes": ("logging", "max_bytes", _int_between(1024, None, "bytes")),
+                "backups": ("logging", "backups", _int_between(0, 100, "files")),
+                "transcripts": ("logging", "transcripts", _bool)},
+    "texts": {key: ("texts", key, _text) for key in ("idle_goodbye", "apology", "device_lost", "goodbye")},
 }
-"""Each section: its dataclass and, for each key, the check that turns the TOML value into the field's value."""
+"""Each file section and key: the KioskConfig field it sets (a stage configuration or a kiosk-only part), the
+field there, and the check of the TOML value's type. Limits are checked by the class that holds the field (the
+stage configurations check their own), so the command line and the file share them."""
 
 
-def _checked(data: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
-    """Section -> key -> checked value, from parsed TOML (or command-line overrides)."""
+def _apply(config: KioskConfig, data: dict[str, Any], source: str) -> KioskConfig:
+    """`config` with the file's (or the command line's) values put over it, each checked where it lands."""
     if not isinstance(data, dict):
         raise KioskConfigError(f"{source}: must hold TOML tables")
-    out: dict[str, dict[str, Any]] = {}
     for name, value in data.items():
         if name not in SECTIONS:
             raise KioskConfigError(f"{source}: {name}: unknown section (expected one of: {', '.join(SECTIONS)})")
         if not isinstance(value, dict):
             raise KioskConfigError(f"{source}: {name}: must be a table ([{name}])")
-        checks = SECTIONS[name][1]
-        values: dict[str, Any] = {}
+        keys = SECTIONS[name]
         for key, raw in value.items():
-            if key not in checks:
-                raise KioskConfigError(f"{source}: {name}.{key}: unknown key "
-                                       f"(expected one of: {', '.join(checks)})")
+            if key not in keys:
+                raise KioskConfigError(f"{source}: {name}.{key}: unknown key (expected one of: {', '.join(keys)})")
+            part, attribute, check = keys[key]
             try:
-                values[key] = checks[key](raw)
-            except _Bad as exc:
+                changed = dataclasses.replace(getattr(config, part), **{attribute: check(raw)})
+            except (_Bad, ValueError) as exc:
                 raise KioskConfigError(f"{source}: {name}.{key}: {exc}") from None
-        out[name] = values
-    return out
+            config = dataclasses.replace(config, **{part: changed})
+    return config
 
 
 def _validated(config: KioskConfig, source: str) -> KioskConfig:
-    if config.timeouts.idle < config.timeouts.listen:
+    if config.timeouts.idle < config.endpoint.timeout_s:
         raise KioskConfigError(f"{source}: timeouts.idle: must be at least timeouts.listen "
-                               f"({config.timeouts.idle:g} < {config.timeouts.listen:g} seconds)")
+                               f"({config.timeouts.idle:g} < {config.endpoint.timeout_s:g} seconds)")
     if config.recognizer.asr == "vosk" and config.recognizer.vosk_model is None:
         raise KioskConfigError(f"{source}: recognizer.vosk_model: must name a Vosk model folder when asr is \"vosk\"")
     return config
@@ -317,8 +330,7 @@ def _validated(config: KioskConfig, source: str) -> KioskConfig:
 
 def config_from_dict(data: dict[str, Any], source: str = "kiosk.toml") -> KioskConfig:
     """A KioskConfig from parsed TOML; raises KioskConfigError naming `source` and the key."""
-    sections = {name: SECTIONS[name][0](**values) for name, values in _checked(data, source).items()}
-    return _validated(KioskConfig(**sections, source=source), source)
+    return _validated(dataclasses.replace(_apply(KioskConfig(), data, source), source=source), source)
 
 
 def with_overrides(config: KioskConfig, overrides: dict[str, dict[str, Any]]) -> KioskConfig:
@@ -327,9 +339,7 @@ def with_overrides(config: KioskConfig, overrides: dict[str, dict[str, Any]]) ->
     if not overrides:
         return config
     raw = {section: {k: ("" if v is None else v) for k, v in values.items()} for section, values in overrides.items()}
-    checked = _checked(raw, "the command line")
-    changes = {section: dataclasses.replace(getattr(config, section), **values) for section, values in checked.items()}
-    return _validated(dataclasses.replace(config, **changes), "the command line")
+    return _validated(_apply(config, raw, "the command line"), "the command line")
 
 
 def parse_config(text: str, source: str = "kiosk.toml") -> KioskConfig:

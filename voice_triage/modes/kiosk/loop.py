@@ -236,7 +236,7 @@ class Kiosk:
             if not channel.healthy():
                 raise AudioDeviceError("the voice or a device degraded; reopening before the next person")
             try:
-                timeout = self.config.timeouts.listen
+                timeout = self.config.endpoint.timeout_s
                 if wake.invitation_interval > 0:
                     due = self._last_invitation + wake.invitation_interval - self.clock.now()
                     if due <= 0:
@@ -310,7 +310,7 @@ class Kiosk:
             return now - last_activity[0] >= idle_after
 
         options = ConversationOptions(max_listens=self.options.max_listens,
-                                      listen_timeout_s=self.config.timeouts.listen)
+                                      listen_timeout_s=self.config.endpoint.timeout_s)
         ending = converse(visit.session, turn, channel, options, on_event=lambda e: self._on_event(e, visit),
                           let_go=let_go)
         if ending == "idle":
