@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from voice_triage import audio
@@ -128,6 +128,41 @@ class Recognizer(Protocol):
     def close(self) -> None:
         """Release the model and any helper process. Safe to call twice."""
         ...
+
+
+@dataclass
+class Utterance:
+    """One answer an engine that settles is hearing, and the answer decoded ahead at a pause: the one place
+    deciding ahead is written (Whisper and PocketSphinx keep one while `recognize` runs).
+
+    At a pause (`paused`) the answer so far is decoded to the end with `finish` while endpointing waits out the
+    rest of the silence, so the result is ready when the silence turns out long enough; when the person goes on
+    (`resumed`) it is dropped. `result()` is the answer: the one decoded ahead, or `finish` of all the audio."""
+
+    finish: Callable[[bytes], Recognition]
+    """Makes the final result from the whole answer's audio."""
+    audio: bytearray = field(default_factory=bytearray)
+    """The answer's audio so far."""
+    settled: Recognition | None = None
+    """The answer decoded to the end at the current pause (None while the person speaks)."""
+
+    def paused(self) -> bool:
+        """The person paused: decode the answer so far to the end (once per pause). True when it was."""
+        if self.settled is not None or not self.audio:
+            return False
+        self.settled = self.finish(bytes(self.audio))
+        return True
+
+    def resumed(self) -> bool:
+        """The person went on speaking: drop the answer decoded ahead. True when there was one."""
+        if self.settled is None:
+            return False
+        self.settled = None
+        return True
+
+    def result(self) -> Recognition:
+        """The final result: decoded ahead at the last pause, or now from the whole answer."""
+        return self.settled if self.settled is not None else self.finish(bytes(self.audio))
 
 
 class EngineDefaults:

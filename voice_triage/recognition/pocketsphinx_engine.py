@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from voice_triage.errors import ModelError
 from voice_triage.recognition.base import (
@@ -20,6 +20,7 @@ from voice_triage.recognition.base import (
     EngineDefaults,
     PartialCallback,
     Recognition,
+    Utterance,
     early_result,
     spell_phrases,
     normalise_phrase,
@@ -58,15 +59,11 @@ KEEP_GRAMMARS = 32
 so going back to a question, or re-listening for emergencies, does not compile its grammar again."""
 
 @dataclass
-class _Utterance:
-    """What `recognize` keeps about the answer it is hearing."""
+class _Utterance(Utterance):
+    """What `recognize` keeps about the answer it is hearing (deciding ahead: base.Utterance)."""
 
-    finish: Callable[[bytes], Recognition]
-    audio: bytearray = field(default_factory=bytearray)
     streaming: bool = False
     """Whether the decoder is inside an utterance (decoding as the audio comes)."""
-    settled: Recognition | None = None
-    """The answer decoded to the end at the current pause (None while the person speaks)."""
 
 
 def phone_similarity(a: Sequence[str], b: Sequence[str]) -> float:
@@ -320,9 +317,7 @@ class PocketSphinxRecognizer(EngineDefaults):
             self._live = None
         if stopped:
             return self._early(last.split())
-        if live.settled is not None:
-            return live.settled
-        return live.finish(bytes(audio))
+        return live.result()
 
     def _stream(self, audio: bytes) -> None:
         """Start decoding the person's speech as it comes (with `audio` heard so far fed first)."""
@@ -354,14 +349,13 @@ class PocketSphinxRecognizer(EngineDefaults):
         if paused and live.settled is None and live.audio:
             self._end_stream()
             started = time.perf_counter()
-            live.settled = live.finish(bytes(live.audio))
+            live.paused()
             log.debug("pocketsphinx: decoded %.2f s of audio ahead in %.0f ms at a pause: %r",
                       len(live.audio) / 32000, 1000 * (time.perf_counter() - started), live.settled.text)
             if self._search == "free":
                 self._stream(b"")  # goes on hearing the pause, as it would have without decoding ahead
-        elif not paused and live.settled is not None:
+        elif not paused and live.resumed():
             log.debug("pocketsphinx: speech goes on after a pause at %.2f s", len(live.audio) / 32000)
-            live.settled = None
             if not live.streaming:
                 self._stream(bytes(live.audio))
 

@@ -7,6 +7,20 @@ hurts."); the understanding layer reads that text, clauses and all, so the resul
 not a grammar phrase. It never makes up words: audio that Whisper itself thinks holds no speech,
 a low-probability or repetitive transcript, or one of the phrases Whisper is known to invent on
 noise comes back not understood.
+
+What of faster-whisper it uses, and why not only `WhisperModel.transcribe` (its documented entry point):
+  - `WhisperModel(...)` loads the model; its public attributes `feature_extractor` (log-mel features),
+    `hf_tokenizer` and `max_length`, and the `faster_whisper.tokenizer.Tokenizer`,
+    `faster_whisper.audio.pad_or_trim` and `faster_whisper.transcribe.get_compression_ratio` /
+    `get_suppressed_tokens` helpers, so features, tokens and the no-speech and repetition checks are
+    computed exactly as `transcribe` computes them;
+  - `WhisperModel.encode` once per answer, and CTranslate2's own `Whisper.generate` (`WhisperModel.model`)
+    on that encoder output, where `transcribe` cannot serve: one encoder pass is decoded two ways (freely,
+    and with the emergency phrases as the prompt: issue 20's second decoding), which `transcribe` would
+    encode twice (228 ms of encoder each on this machine); the first token's probabilities over the
+    question's one-word answers are read (`return_logits_vocab`), which `transcribe` does not return; and a
+    partial decoding while the person speaks encodes a 10 s window padded with the encoder's output for
+    silence (91 ms instead of 228), which `transcribe` cannot do. Nothing with a leading underscore is used.
 """
 from __future__ import annotations
 
@@ -17,7 +31,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from voice_triage.errors import ModelError
@@ -26,6 +39,7 @@ from voice_triage.recognition.base import (
     EngineDefaults,
     PartialCallback,
     Recognition,
+    Utterance,
     normalise_phrase,
 )
 from voice_triage.recognition.config import THRESHOLDS, Thresholds
@@ -73,13 +87,6 @@ PARTIAL_WINDOW_S = 10.0
 """The window of the decodings made while a person is still speaking (looking for an emergency said mid-
 sentence): 91 ms of encoder instead of 228, so a partial decoding that is still running when the person
 stops delays the answer less. The answer itself is always decoded with `WINDOW_S`."""
-
-
-@dataclass
-class _Utterance:
-    finish: Callable[[bytes], Recognition]
-    audio: bytearray = field(default_factory=bytearray)
-    settled: Recognition | None = None
 
 
 def sha256_of(path: Path) -> str:
@@ -185,7 +192,7 @@ class WhisperRecognizer(EngineDefaults):
         """The question's words, to catch Whisper writing the question back instead of the answer."""
         self._encoded: tuple[bytes, float | None, object] | None = None
         self._decoded: dict[tuple, Recognition] = {}
-        self._live: _Utterance | None = None
+        self._live: Utterance | None = None
         self.decodings = 0
         """How many times the decoder has run (each audio, prompt and question is decoded once)."""
 
@@ -263,7 +270,7 @@ class WhisperRecognizer(EngineDefaults):
                   finish: Callable[[bytes], Recognition] | None = None) -> Recognition:
         """Decode one utterance; during a long one the speech so far is decoded every PARTIAL_EVERY_S for
         `on_partial` (which may stop decoding: an emergency)."""
-        live = self._live = _Utterance(finish or self.recognize_whole)
+        live = self._live = Utterance(finish or self.recognize_whole)
         audio = live.audio
         every = int(PARTIAL_EVERY_S * SAMPLE_RATE * 2)
         after = int(PARTIAL_AFTER_S * SAMPLE_RATE * 2)
@@ -283,19 +290,17 @@ class WhisperRecognizer(EngineDefaults):
                                            engine=ENGINE, heard=partial.text, partial=True)
         finally:
             self._live = None
-        if live.settled is not None:
-            return live.settled
-        return live.finish(bytes(audio))
+        return live.result()
 
     def pause(self, paused: bool) -> None:
-        """Decode the answer so far at a pause (dropped if the person goes on)."""
+        """Decode the answer so far at a pause (dropped if the person goes on): base.Utterance."""
         live = self._live
         if live is None:
             return
-        if paused and live.settled is None and live.audio:
-            live.settled = live.finish(bytes(live.audio))
-        elif not paused:
-            live.settled = None
+        if paused:
+            live.paused()
+        else:
+            live.resumed()
 
     def phrase_complete(self) -> bool:
         """At a pause, after decoding ahead: is the answer one of the question's short phrases ("no")?"""
