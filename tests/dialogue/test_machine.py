@@ -65,3 +65,13 @@ def test_the_check_machine_is_data():
     assert machine.CHECKS == ["idle", "heard", "mention", "askback"]
     assert {t["trigger"] for t in machine.CHECK_TRANSITIONS} == {"confirm_heard", "confirm_mention", "ask_back",
                                                                  "settle"}
+
+
+def test_the_phrases_worked_out_once_are_those_of_every_question():
+    """The plan's phrases come from a per-conversation Grammar (not worked out again at every question): at every
+    question they are exactly what phrases_for gives there."""
+    from voice_triage.dialogue.grammar import Grammar, phrases_for
+
+    grammar = Grammar(C)
+    for question in C.questions:
+        assert grammar.at(question) == tuple(phrases_for(C, question)), question

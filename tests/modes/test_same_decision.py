@@ -27,19 +27,7 @@ from voice_triage.speech.captions import Captions
 from voice_triage.speech.output import SpeechOutput
 from voice_triage.speech.settings import VoiceSettings
 from tests.modes.kiosk.kiosk_fakes import FakeClock, ScriptedChannel
-
-
-class Tone:
-    """One second of a loud tone between quiet stretches: an utterance for the endpointer."""
-
-    def chunks(self):
-        import numpy as np
-
-        tone = (8000 * np.sin(np.arange(16000) * 2 * np.pi * 220 / 16000)).astype("<i2").tobytes()
-        quiet = b"\x00\x00" * 16000
-        for block in (quiet, tone, quiet, quiet):
-            for i in range(0, len(block), 960):
-                yield block[i:i + 960]
+from tests.support.tones import Tone
 
 FIRST = ["yes", "my calf hurts when I walk", "no", "no"]
 """consent, the open question, chest pain, breathlessness: then the question is rest_pain."""

@@ -10,6 +10,7 @@ from voice_triage.content.loader import load_content
 import dataclasses
 from voice_triage.dialogue.events import Heard
 from tests.support.asking import Asking, asking_at
+from tests.support.tones import Tone
 from voice_triage.recognition.base import EngineDefaults, Recognition
 from voice_triage.recognition.listener import Listener, build_listener
 from voice_triage.recognition.plan import ListeningPlan
@@ -140,19 +141,6 @@ class TakesAnExpectedWord(EngineDefaults):
         for _ in chunks:
             pass
         return Recognition(self.text, 0.4, True, self.engine, heard=self.heard, second_opinion=self.heard)
-
-
-class Tone:
-    """One second of a loud tone between quiet stretches: an utterance for the endpointer."""
-
-    def chunks(self):
-        import numpy as np
-
-        tone = (8000 * np.sin(np.arange(16000) * 2 * np.pi * 220 / 16000)).astype("<i2").tobytes()
-        quiet = b"\x00\x00" * 16000
-        for block in (quiet, tone, quiet, quiet):
-            for i in range(0, len(block), 960):
-                yield block[i:i + 960]
 
 
 def test_an_expected_answer_never_stands_in_for_an_emergency_word():

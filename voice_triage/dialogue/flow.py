@@ -134,6 +134,6 @@ class Flow:
 
     def _listen(self) -> None:
         checking = self.check.active
-        plan = listening_plan(self.content, self.judge, self.question, self.asked, confirming=checking)
+        plan = listening_plan(self.phrases, self.judge, self.question, self.asked, confirming=checking)
         feature, value = (self.check.feature, self.check.value) if self.question == "confirm" and checking else (None, None)
         self._emit(ListenEvent(self.question, self.state, plan, feature, value))

@@ -9,6 +9,24 @@ from __future__ import annotations
 from voice_triage.content.model import Content
 from voice_triage.understanding.normalize import spoken_forms
 
+
+class Grammar:
+    """The phrases of each question of one content, worked out once: every question but the consent one listens
+    for the same answers, commands and emergency phrases (see `phrases_for`), so a conversation works them out at
+    most twice instead of at every question it asks (about 0.9 ms each)."""
+
+    def __init__(self, content: Content):
+        self.content = content
+        self._sets: dict[bool, tuple[str, ...]] = {}
+
+    def at(self, question: str) -> tuple[str, ...]:
+        """What `phrases_for(content, question)` gives."""
+        consent = question == "consent"
+        if consent not in self._sets:
+            self._sets[consent] = tuple(phrases_for(self.content, question))
+        return self._sets[consent]
+
+
 def phrases_for(content: Content, question: str) -> list[str]:
     """Answers, commands and emergency phrases to listen for at `question`, as people say them."""
     phrases: dict[str, None] = {}

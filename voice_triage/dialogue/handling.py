@@ -33,7 +33,8 @@ class Handling:
         return meaning.intent in KEEPS_ASKING
 
 
-    def _handle(self, meaning: Meaning, text: str, confidence: float | None) -> None:
+    def _handle(self, meaning: Meaning, text: str, confidence: float | None, confirm_below: float | None) -> None:
+        """`confidence`: how sure recognition was of `text`; below `confirm_below` an answer is confirmed first."""
         intent = meaning.intent
         if meaning.is_command:
             self._command(intent)
@@ -44,7 +45,7 @@ class Handling:
         if self.state == "consent":
             if intent == "yes":
                 self.begin()  # the transition asks the open question
-            elif intent == "no" and not self._doubtful(confidence):
+            elif intent == "no" and not self._doubtful(confidence, confirm_below):
                 self._say("consent_declined")
                 self._finish_incomplete()
             else:
@@ -64,7 +65,8 @@ class Handling:
             return
         # a yes/no question about a feature
         if intent in ("yes", "no", "unsure"):
-            if self._doubtful(confidence, emergency_no=intent == "no" and self.question in EMERGENCY_REASONS):
+            if self._doubtful(confidence, confirm_below,
+                              emergency_no=intent == "no" and self.question in EMERGENCY_REASONS):
                 self._learn(meaning.features, skip=self.question)
                 self._confirm(self.question, intent, "heard")
                 self._ask("confirm")
@@ -84,9 +86,9 @@ class Handling:
         self._failed()
 
 
-    def _doubtful(self, confidence: float | None, *, emergency_no: bool = False) -> bool:
-        """Heard too unsurely to take without confirming (the policy decides, at this input's confirm_below)."""
-        return self.policy.doubts(confidence, self.confirm_below, emergency_no=emergency_no)
+    def _doubtful(self, confidence: float | None, confirm_below: float | None, *, emergency_no: bool = False) -> bool:
+        """Heard too unsurely to take without confirming (the policy decides)."""
+        return self.policy.doubts(confidence, confirm_below, emergency_no=emergency_no)
 
 
     def _confirm(self, feature: str, value: str, origin: str, quote: str = "") -> None:

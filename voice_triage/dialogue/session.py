@@ -20,6 +20,7 @@ from voice_triage.content.model import Content
 from voice_triage.content.loader import load_content
 from voice_triage.dialogue.check import Check
 from voice_triage.dialogue.endings import Endings
+from voice_triage.dialogue.grammar import Grammar
 from voice_triage.dialogue.flow import Flow
 from voice_triage.dialogue.handling import Handling
 from voice_triage.dialogue.machine import build_machine
@@ -66,9 +67,8 @@ class Session(Handling, Flow, Endings):
         self.tally = Tally()
         """What the policy counts: inputs, silences, failures, the consent question's doubts (dialogue.policy)."""
         self.result: EndEvent | None = None
-        self.confirm_below = policy.confirm_below
-        """Answers heard less sure than this are confirmed: the policy's, or that of the recognizer that heard the
-        input being handled (set per input by hear())."""
+        self.phrases = Grammar(self.content)
+        """The phrases to listen for at each question, worked out once per conversation (dialogue.grammar)."""
         self._turn = Turn()
         self.machine = build_machine(self)
 
@@ -94,7 +94,8 @@ class Session(Handling, Flow, Endings):
         self._turn = Turn()
         if self.ended:
             return self._turn
-        self.confirm_below = thresholds.confirm_below if thresholds is not None else self.policy.confirm_below
+        # answers heard less sure than this are confirmed: the recognizer's own threshold, or the policy's for text
+        confirm_below = thresholds.confirm_below if thresholds is not None else self.policy.confirm_below
         text = text[:MAX_CHARS]
         self.tally.inputs += 1
         meaning = self.interpreter.interpret(text, self.question, about=self._about)
@@ -102,7 +103,7 @@ class Session(Handling, Flow, Endings):
         heard = HeardEvent(text, meaning.intent, None if confidence is None else round(float(confidence), 3),
                            self.question if answers else None, meaning.intent if answers else None)
         if meaning.intent == EMERGENCY:
-            if (doubtful or self._doubtful(confidence)) and not self.check.active:
+            if (doubtful or self._doubtful(confidence, confirm_below)) and not self.check.active:
                 # heard, but not clearly: ask at once rather than raise a false alarm or miss one
                 self._emit(heard)
                 self._confirm(meaning.reason or "chest_pain", "yes", "heard")
@@ -124,7 +125,7 @@ class Session(Handling, Flow, Endings):
         if meaning.intent == ASK_BACK:
             self._ask_back(meaning)
             return self._turn
-        self._handle(meaning, text, confidence)
+        self._handle(meaning, text, confidence, confirm_below)
         return self._turn
 
 
@@ -189,9 +190,7 @@ class Session(Handling, Flow, Endings):
 
     def grammar(self) -> list[str]:
         """Every phrase accepted now: answers to this question, commands, emergency phrases."""
-        from voice_triage.dialogue.grammar import phrases_for
-
-        return phrases_for(self.content, self.question)
+        return list(self.phrases.at(self.question))
 
 
     def stop(self) -> Turn:

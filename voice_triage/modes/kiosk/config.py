@@ -267,9 +267,6 @@ def _string(value: Any) -> str:
     return value
 
 
-STAGE = "stage"
-"""Marks a key whose limits are the stage configuration's own (checked by building it)."""
-
 SECTIONS: dict[str, dict[str, tuple[str, str, Callable[[Any], Any]]]] = {
     "audio": {"input_device": ("audio", "input_device", _device), "output_device": ("audio", "output_device", _device)},
     "recognizer": {"asr": ("recognizer", "asr", _string), "vosk_model": ("recognizer", "vosk_model", _optional_text),
