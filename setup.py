@@ -1,6 +1,7 @@
 """Packaging detail that pyproject.toml cannot say: the content folders at the top of the checkout
 (prompts/, grammars/, rules/) ship inside the wheel as voice_triage/content/<folder>/, where
-voice_triage.content loads them with importlib.resources. Everything else is in pyproject.toml."""
+voice_triage.content loads them with importlib.resources; the kiosk screen's page (voice_triage/modes/screen/static)
+ships as package data too. Everything else is in pyproject.toml."""
 from setuptools import find_packages, setup
 
 CONTENT = ("prompts", "grammars", "rules")
@@ -8,5 +9,6 @@ CONTENT = ("prompts", "grammars", "rules")
 setup(
     packages=find_packages(include=["voice_triage", "voice_triage.*"]) + [f"voice_triage.content.{d}" for d in CONTENT],
     package_dir={f"voice_triage.content.{d}": d for d in CONTENT},
-    package_data={f"voice_triage.content.{d}": ["*.yaml", "*.json"] for d in CONTENT},
+    package_data={**{f"voice_triage.content.{d}": ["*.yaml", "*.json"] for d in CONTENT},
+                  "voice_triage.modes.screen": ["static/*"]},
 )

@@ -10,6 +10,9 @@ want_tests=0
 # System packages: speech synthesis (espeak-ng for pyttsx3, flite for the demo's patient and the
 # tests), sox, PortAudio for sounddevice, PulseAudio for the virtual audio devices of the tests.
 pkgs=(espeak-ng libespeak-ng1 flite sox libsox-fmt-all libportaudio2 pulseaudio pulseaudio-utils)
+# The tests also drive the kiosk screen in Debian's Chromium (with its driver) and audit it with axe-core (npm).
+[ $want_tests -eq 1 ] && pkgs+=(chromium chromium-driver)
+[ $want_tests -eq 1 ] && ! command -v npm >/dev/null 2>&1 && pkgs+=(nodejs npm)
 command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || pkgs+=(python3-venv)
 missing=()
@@ -35,5 +38,9 @@ if [ ! -e "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]"
   touch "$stamp"
+fi
+if [ $want_tests -eq 1 ] && [ ! -e .venv/node/node_modules/axe-core/axe.min.js ]; then
+  mkdir -p .venv/node
+  npm install --silent --no-audit --no-fund --prefix .venv/node axe-core@4.14.1 >/dev/null
 fi
 echo "setup: ready (.venv/bin/voice-triage)" >&2

@@ -7,7 +7,8 @@
     voice-triage devices         list audio devices
     voice-triage say "TEXT"      speak one sentence with the configured voice (--out FILE.wav writes it)
     voice-triage download-model  fetch a model: Vosk small English, Whisper base.en or small.en (needs internet)
-    voice-triage kiosk           one session after another, for a clinic or pharmacy kiosk
+    voice-triage kiosk           one session after another, for a clinic or pharmacy kiosk (--screen: in a browser too)
+    voice-triage web             the kiosk's screen alone: a session by buttons and typing, no audio at all
     voice-triage doctor          self-check: devices, recognizer and model, speech, configuration
 """
 from __future__ import annotations
@@ -102,6 +103,11 @@ def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
                        help=f"seconds without speech that count as silence (default {EndpointConfig.timeout_s:g})")
     if "config" in groups:
         p.add_argument("--config", metavar="FILE", default=d(None), help="the kiosk's TOML configuration file")
+    if "screen" in groups:
+        p.add_argument("--host", metavar="ADDRESS", default=d(None),
+                       help="the address the screen is served on (default 127.0.0.1, this machine only)")
+        p.add_argument("--port", type=int, metavar="PORT", default=d(None),
+                       help="the screen's port (default 8765; 0: any free port)")
     p.add_argument("-v", "--verbose", action="store_true", default=d(False), help="log more to standard error")
 
 
@@ -112,7 +118,9 @@ SUBCOMMANDS = {
     "say": ("speak one sentence with the configured voice, or write it to a WAV file with --out", {"voice", "devices"}),
     "download-model": ("fetch a model: vosk (default), whisper-base.en or whisper-small.en (needs internet)", set()),
     "kiosk": ("one session after another, for a clinic or pharmacy kiosk (options override the --config file)",
-              {"asr", "devices", "voice", "listen", "config"}),
+              {"asr", "devices", "voice", "listen", "config", "screen"}),
+    "web": ("the kiosk's screen in a browser with no audio at all: a session by buttons and typing",
+            {"config", "screen"}),
     "doctor": ("self-check: audio devices, recognizer and model, speech output, configuration",
                {"asr", "devices", "voice", "config"}),
 }
@@ -137,6 +145,9 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("text", help="the sentence to speak")
             sp.add_argument("--out", metavar="FILE.wav", default=argparse.SUPPRESS,
                             help="write the sentence to this WAV file instead of playing it")
+        if name == "kiosk":
+            sp.add_argument("--screen", action="store_true", default=argparse.SUPPRESS,
+                            help="also serve the kiosk's screen to a browser (large captions, answer buttons)")
         if name == "download-model":
             sp.add_argument("extra", nargs=argparse.REMAINDER, help="the model and options (its --help lists them)")
         _add(sp, groups, sub=True)
@@ -150,8 +161,10 @@ def parse_args(argv: list[str] | None) -> Settings:
         a.extra = [*a.extra, *unknown]  # its own parser reads them (and answers its --help)
     elif unknown:
         p.error(f"unrecognized arguments: {' '.join(unknown)}")
-    logging.basicConfig(level=logging.INFO if a.verbose or a.command == "kiosk" else logging.WARNING, stream=sys.stderr,
+    logging.basicConfig(level=logging.INFO if a.verbose or a.command in ("kiosk", "web") else logging.WARNING, stream=sys.stderr,
                         format="voice-triage: %(levelname)s: %(message)s")
+    if not a.verbose:
+        logging.getLogger("transitions").setLevel(logging.WARNING)  # every state change at INFO: only with -v
     command = a.command or ("jsonl" if a.io == "jsonl" else "text" if a.text else "live")
     values = vars(a)
     typed = _given(argv) & set(values)
@@ -214,7 +227,7 @@ def run(settings: Settings) -> int:
         from voice_triage.recognition import download_main
 
         return download_main(list(settings.extra))
-    if settings.command == "kiosk":
+    if settings.command in ("kiosk", "web"):
         return _run_kiosk(settings)
     if settings.command == "doctor":
         from voice_triage.modes.doctor import run_doctor
@@ -328,22 +341,60 @@ def kiosk_stages(config) -> Stages:
 
 
 def _run_kiosk(settings: Settings) -> int:
+    """The kiosk (with its screen when asked), or `web`: the screen alone."""
     from voice_triage.content.loader import load_content
-    from voice_triage.modes.keys import open_keys
+    from voice_triage.modes.keys import AnyKeys, open_keys
     from voice_triage.modes.kiosk import kiosk_main
 
+    web = settings.command == "web"
     config = kiosk_config(settings)
     stages = kiosk_stages(config)
-    if stages.input_device is not None:
+    if stages.input_device is not None and not web:
         from voice_triage.audio.sources import check_input_device
 
         check_input_device(stages.input_device)  # a named microphone that does not exist: one line, exit 2
     content = load_content()
+    screen = screen_server(config, web) if web or config.screen.enabled else None
+    try:
+        if web:
+            from voice_triage.modes.screen.channel import ScreenChannel
 
-    def channel_factory():
-        return voice_channel(stages, keys=lambda: open_keys(sys.stdin), speaker_required=True)
+            channel = ScreenChannel(screen.hub, None, patience=config.screen.patience)
+            channel_factory = lambda: channel  # noqa: E731
+        else:
+            def channel_factory():
+                if screen is None:
+                    return voice_channel(stages, keys=lambda: open_keys(sys.stdin), speaker_required=True)
+                from voice_triage.modes.screen.channel import HubKeys, ScreenChannel
 
-    return kiosk_main(config, channel_factory, session_factory=triage_factory(stages, content))
+                keys = lambda: AnyKeys(open_keys(sys.stdin), HubKeys(screen.hub))  # noqa: E731
+                return ScreenChannel(screen.hub, voice_channel(stages, keys=keys, speaker_required=True))
+        return kiosk_main(config, channel_factory, session_factory=triage_factory(stages, content))
+    finally:
+        if screen is not None:
+            screen.close()
+
+
+def screen_server(config, web: bool):
+    """The screen's hub and server for the kiosk's configuration, started (its address on standard error)."""
+    from voice_triage.modes.screen.hub import ScreenHub
+    from voice_triage.modes.screen.server import ScreenServer
+
+    invitation = WEB_INVITATION if web else config.wake.invitation
+    hub = ScreenHub("web" if web else "kiosk", invitation=invitation, summary_s=config.screen.summary)
+    server = ScreenServer(hub, config.screen.host, config.screen.port, config.screen.origins)
+    try:
+        server.start()
+    except BaseException:
+        hub.close()
+        raise
+    print(f"voice-triage: the screen is at {server.url}", file=sys.stderr, flush=True)
+    return server
+
+
+WEB_INVITATION = ("If you have leg pain that comes with walking, I can help you think it through. "
+                  "Press Start to begin.")
+"""What `voice-triage web` shows between sessions (there is nothing to say hello to)."""
 
 
 def doctor_target(settings: Settings):
@@ -370,7 +421,8 @@ def _kiosk_overrides(settings: Settings) -> dict[str, dict[str, object]]:
                 "recognizer": {"asr": "asr", "vosk_model": "vosk_model", "whisper_model": "whisper_model",
                                "confirm_below": "confirm_below"},
                 "voice": {"voice": "name", "tts": "tts", "rate": "rate", "volume": "volume", "no_captions": "captions"},
-                "timeouts": {"listen_timeout": "listen", "trailing_silence_ms": "trailing_silence_ms", "vad": "vad"}}
+                "timeouts": {"listen_timeout": "listen", "trailing_silence_ms": "trailing_silence_ms", "vad": "vad"},
+                "screen": {"screen": "enabled", "host": "host", "port": "port"}}
     out: dict[str, dict[str, object]] = {}
     for section, keys in sections.items():
         for option, key in keys.items():

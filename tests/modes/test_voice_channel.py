@@ -12,7 +12,7 @@ import pytest
 from tests.modes.kiosk.kiosk_fakes import FakeClock
 from voice_triage.audio.sinks import Pcm, RecordingSink
 from voice_triage.errors import AudioDeviceError, SpeechOutputError
-from voice_triage.modes.conversation import HeardKind
+from voice_triage.modes.conversation import Heard, HeardKind
 from voice_triage.modes.keys import NoKeys, TerminalKeys, open_keys
 from voice_triage.modes.kiosk.config import KioskConfig
 from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
@@ -87,6 +87,10 @@ class FakeKeys:
             return self.queue.get_nowait()
         except queue.Empty:
             return None
+
+    def take(self):
+        key = self.get_key()
+        return None if key is None else Heard.key_press(key)
 
     def drain(self):
         while self.get_key() is not None:
@@ -281,6 +285,6 @@ def test_a_non_terminal_stdin_gives_no_keyboard_and_breaks_nothing(stdin):
             keys = open_keys(fh)
     else:
         keys = open_keys(stdin)
-    assert isinstance(keys, NoKeys) and keys.get_key() is None
+    assert isinstance(keys, NoKeys) and keys.take() is None
     keys.drain()
     keys.close()

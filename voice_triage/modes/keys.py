@@ -15,17 +15,22 @@ import select
 import threading
 from typing import Any, Protocol, TextIO
 
+from voice_triage.dialogue.events import Heard
+
 logger = logging.getLogger(__name__)
+
+START = "start"
+"""The key a screen's Start button sends: it starts a session even where other keys do not."""
 
 POLL_SECONDS = 0.2
 """How often the key thread looks whether it should stop."""
 
 
 class KeySource(Protocol):
-    """Where key presses come from."""
+    """Where key presses (and, from a screen, typed answers) come from."""
 
-    def get_key(self) -> str | None:
-        """The oldest key pressed and not yet taken, or None; never blocks."""
+    def take(self) -> Heard | None:
+        """The oldest input not yet taken (a key press, or words typed on a screen), or None; never blocks."""
 
     def drain(self) -> None:
         """Forget keys pressed so far (a new person should not inherit the last one's key presses)."""
@@ -37,7 +42,7 @@ class KeySource(Protocol):
 class NoKeys:
     """No keyboard."""
 
-    def get_key(self) -> str | None:
+    def take(self) -> Heard | None:
         """Never a key."""
         return None
 
@@ -88,6 +93,11 @@ class TerminalKeys:
         except queue.Empty:
             return None
 
+    def take(self) -> Heard | None:
+        """The oldest key not yet taken, as a Heard, or None."""
+        key = self.get_key()
+        return None if key is None else Heard.key_press(key)
+
     def drain(self) -> None:
         """Forget queued keys."""
         while self.get_key() is not None:
@@ -100,6 +110,31 @@ class TerminalKeys:
         if self._saved is not None:
             _restore(self.fd, self._saved)
             self._saved = None
+
+
+class AnyKeys:
+    """Several sources at once (the terminal's keyboard and a screen's buttons): the first that has an input."""
+
+    def __init__(self, *sources: KeySource):
+        self.sources = sources
+
+    def take(self) -> Heard | None:
+        """The oldest input of the first source that has one."""
+        for source in self.sources:
+            heard = source.take()
+            if heard is not None:
+                return heard
+        return None
+
+    def drain(self) -> None:
+        """Forget every source's inputs."""
+        for source in self.sources:
+            source.drain()
+
+    def close(self) -> None:
+        """Close every source."""
+        for source in self.sources:
+            source.close()
 
 
 def _enter_cbreak(fd: int) -> Any:

@@ -44,11 +44,11 @@ class Hearing(Protocol):
 
 
 class _KeyPressed(Exception):
-    """Raised inside the listen to stop it the moment a key is pressed."""
+    """Raised inside the listen to stop it the moment a key is pressed (or a screen's button)."""
 
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
+    def __init__(self, heard: Heard):
+        super().__init__(heard.text)
+        self.heard = heard
 
 
 class _KeyAwareSource:
@@ -60,9 +60,9 @@ class _KeyAwareSource:
 
     def chunks(self) -> Iterator[bytes]:
         for chunk in self._inner.chunks():
-            key = self._keys.get_key()
-            if key is not None:
-                raise _KeyPressed(key)
+            heard = self._keys.take()
+            if heard is not None:
+                raise _KeyPressed(heard)
             yield chunk
 
 
@@ -118,20 +118,20 @@ class VoiceChannel:
     # -------------------------------------------------------------- listening
 
     def listen(self, plan: ListeningPlan) -> Heard:
-        """One utterance, a key press, or silence."""
+        """One utterance, a key press (or a screen's button or typed words), or silence."""
         self.speech.listening()
-        key = self.keys.get_key()
-        if key is not None:
-            return Heard(HeardKind.KEY, key=key)
+        heard = self.keys.take()
+        if heard is not None:
+            return heard
         try:
             with self.source_factory(plan) as source:
                 watched = source if isinstance(self.keys, NoKeys) else _KeyAwareSource(source, self.keys)
                 result = self.listener.listen(watched, plan)
         except _KeyPressed as pressed:
-            return Heard(HeardKind.KEY, key=pressed.key)
+            return pressed.heard
         if result is None:
-            key = self.keys.get_key()
-            return Heard(HeardKind.KEY, key=key) if key is not None else Heard(HeardKind.SILENCE)
+            heard = self.keys.take()
+            return heard if heard is not None else Heard(HeardKind.SILENCE)
         return Heard(HeardKind.SPEECH, result)
 
     def healthy(self) -> bool:

@@ -50,7 +50,7 @@ def test_any_key_starts_a_session_and_keys_answer_questions(content):
 
 
 @pytest.mark.parametrize("k,intent", [("y", "yes"), ("n", "no"), ("?", "unsure"), ("r", "repeat"),
-                                      ("h", "help"), ("s", "stop"), ("Y", "yes")])
+                                      ("h", "help"), ("s", "stop"), ("b", "back"), ("Y", "yes")])
 def test_every_key_maps_to_an_utterance_the_session_understands(content, k, intent):
     from voice_triage.understanding.interpret import Interpreter
 
@@ -59,7 +59,7 @@ def test_every_key_maps_to_an_utterance_the_session_understands(content, k, inte
         # a yes or not sure to the chest-pain question is an emergency at once (issue 10, risk first)
         expected = "emergency" if question == "chest_pain" and intent in ("yes", "unsure") else intent
         assert interpreter.interpret(content.keys[k.lower()], question).intent == expected
-    assert set(content.keys) == {"y", "n", "?", "r", "h", "s"}
+    assert set(content.keys) == {"y", "n", "?", "r", "h", "b", "s"}
 
 
 def test_a_key_without_a_meaning_leaves_the_question_standing(content):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Protocol, runtime_checkable
 
+from voice_triage.dialogue.events import Event
 from voice_triage.modes import conversation
 
 @runtime_checkable
@@ -23,6 +24,17 @@ class Channel(conversation.Channel, Protocol):
 
     def close(self) -> None:
         """Release the devices. Safe to call twice."""
+
+
+@runtime_checkable
+class Shown(Protocol):
+    """A channel with a screen that shows the session's events (voice_triage.modes.screen.ScreenChannel)."""
+
+    def observe(self, event: Event) -> None:
+        """One event of the session, just before it is acted on (sentences arrive through `say`)."""
+
+    def session_ended(self) -> None:
+        """The session is over however it ended: its end stays on the screen a while, then the screen clears."""
 
 
 @runtime_checkable

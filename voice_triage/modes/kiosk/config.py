@@ -122,6 +122,32 @@ class KioskTexts:
 
 
 @dataclass(frozen=True)
+class ScreenConfig:
+    """The browser screen (`voice-triage kiosk --screen`, `voice-triage web`): where it is served, how long
+    things stay on it."""
+
+    enabled: bool = False
+    """Whether the kiosk serves its screen (`--screen` on the command line turns it on)."""
+    host: str = "127.0.0.1"
+    """The address the page and its socket are served on; another than this machine's loopback only when the
+    touch screen is another device (pages from other origins are refused either way)."""
+    port: int = 8765
+    """The port (0: any free port, printed at start)."""
+    origins: tuple[str, ...] = ()
+    """Further page origins allowed to open the socket, e.g. "http://kiosk-screen.local:8765"."""
+    summary: float = 30.0
+    """Seconds the end of a session stays on the screen before it is cleared ("Done" clears it at once)."""
+    patience: float = 180.0
+    """`voice-triage web`: seconds a question waits for a tap or typed words (there is no voice to ask again)."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ValueError("must be a port number between 0 and 65535")
+        if self.summary < 0 or self.patience <= 0:
+            raise ValueError("must be a number of seconds greater than 0")
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     """Everything the kiosk's configuration file decides."""
 
@@ -145,6 +171,8 @@ class KioskConfig:
     """The opt-in session log."""
     texts: KioskTexts = field(default_factory=KioskTexts)
     """The kiosk's own sentences."""
+    screen: ScreenConfig = field(default_factory=ScreenConfig)
+    """The browser screen."""
     source: str = "(defaults)"
     """Where this configuration came from, for messages."""
 
@@ -255,6 +283,24 @@ def _url(value: Any) -> str | None:
     return url
 
 
+def _origins(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
+        raise _Bad("must be a list of origins, e.g. [\"http://kiosk-screen.local:8765\"]")
+    out = []
+    for origin in value:
+        parts = urllib.parse.urlsplit(origin.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+            raise _Bad(f"must be origins like \"http://host:port\", not {origin!r}")
+        out.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(out)
+
+
+def _host(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value.strip()):
+        raise _Bad("must be an address of this machine, e.g. \"127.0.0.1\"")
+    return value.strip()
+
+
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Bad("must be a whole number")
@@ -288,6 +334,9 @@ SECTIONS: dict[str, dict[str, tuple[str, str, Callable[[Any], Any]]]] = {
                 "backups": ("logging", "backups", _int_between(0, 100, "files")),
                 "transcripts": ("logging", "transcripts", _bool)},
     "texts": {key: ("texts", key, _text) for key in ("idle_goodbye", "apology", "device_lost", "goodbye")},
+    "screen": {"enabled": ("screen", "enabled", _bool), "host": ("screen", "host", _host),
+               "port": ("screen", "port", _int), "origins": ("screen", "origins", _origins),
+               "summary": ("screen", "summary", _seconds()), "patience": ("screen", "patience", _seconds(positive=True))},
 }
 """Each file section and key: the KioskConfig field it sets (a stage configuration or a kiosk-only part), the
 field there, and the check of the TOML value's type. Limits are checked by the class that holds the field (the

@@ -19,13 +19,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from voice_triage.dialogue.events import EmergencyEvent, Heard, HeardEvent, HeardKind, Turn
+from voice_triage.dialogue.events import EmergencyEvent, Heard, HeardEvent, HeardKind, SayEvent, Turn
 from voice_triage.dialogue.policy import DialoguePolicy
 from voice_triage.dialogue.triage import Triage
 from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
-from voice_triage.modes.conversation import ConversationOptions, Seen, converse, present
+from voice_triage.modes.conversation import ConversationOptions, Listened, Listening, Seen, converse, present
+from voice_triage.modes.keys import START
 from voice_triage.modes.kiosk.alert import StaffAlert
-from voice_triage.modes.kiosk.channel import Channel, Clock, SystemClock
+from voice_triage.modes.kiosk.channel import Channel, Clock, Shown, SystemClock
 from voice_triage.modes.kiosk.config import KioskConfig
 from voice_triage.modes.kiosk.sessionlog import SessionLog, SessionRecord
 from voice_triage.content.model import Content
@@ -255,7 +256,7 @@ class Kiosk:
                 delay = min(delay * 2, self.options.backoff_max)
                 continue
             delay = self.options.backoff_initial
-            if heard.kind is HeardKind.KEY and wake.any_key:
+            if heard.kind is HeardKind.KEY and (wake.any_key or heard.key == START):
                 return session, None
             said = session.emergency_in(heard)
             if said is not None:
@@ -294,6 +295,8 @@ class Kiosk:
             self._finish_badly(channel, visit, self.config.texts.apology)
         finally:
             self._record(visit, ending)
+            if isinstance(channel, Shown):
+                channel.session_ended()
             self._waiting_since = self._last_invitation = self.clock.now()
 
     def _converse(self, channel: Channel, visit: _Visit, turn: Turn) -> str:
@@ -311,8 +314,8 @@ class Kiosk:
 
         options = ConversationOptions(max_listens=self.options.max_listens,
                                       listen_timeout_s=self.config.endpoint.timeout_s)
-        ending = converse(visit.session, turn, channel, options, on_event=lambda e: self._on_event(e, visit),
-                          let_go=let_go)
+        ending = converse(visit.session, turn, channel, options,
+                          on_event=lambda e: self._on_event(e, visit, channel), let_go=let_go)
         if ending == "idle":
             self._idle_goodbye(channel, visit)
             return "idle"
@@ -320,10 +323,13 @@ class Kiosk:
 
     def _present(self, channel: Channel, turn: Turn, visit: _Visit) -> None:
         """Show and speak one turn as every voice mode does (the staff alert starts before the instruction)."""
-        present(turn, channel, lambda event: self._on_event(event, visit))
+        present(turn, channel, lambda event: self._on_event(event, visit, channel))
 
-    def _on_event(self, event: Seen, visit: _Visit) -> None:
-        """Each event just before it is acted on: an emergency starts the staff alert; the transcript (opt-in)."""
+    def _on_event(self, event: Seen, visit: _Visit, channel: Channel) -> None:
+        """Each event just before it is acted on: an emergency starts the staff alert; a screen shows it; the
+        transcript (opt-in)."""
+        if isinstance(channel, Shown) and not isinstance(event, (SayEvent, Listening, Listened)):
+            channel.observe(event)
         if isinstance(event, EmergencyEvent):
             visit.emergency = True
             self._raise_alert(event.reason)
