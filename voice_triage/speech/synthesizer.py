@@ -173,6 +173,17 @@ class Pyttsx3Synthesizer:
         """Render `text` with `settings` and return the audio."""
         if not text.strip():
             return Pcm(b"", 16000)
+        for attempt in (1, 2):
+            audio = self._render_once(text, settings)
+            if audio.frames:
+                return audio
+            # pyttsx3's espeak driver now and then finishes before the file holds the sentence (seen once in
+            # about twenty full test runs): the sentence is rendered once more rather than lost.
+            logger.info("the speech engine produced no audio for %r (attempt %d)", text[:40], attempt)
+        raise SpeechOutputError(f"The speech engine produced no audio for {text[:40]!r}.")
+
+    def _render_once(self, text: str, settings: VoiceSettings) -> Pcm:
+        """One rendering through the shared engine (its frames may be none: see render)."""
         with _ENGINE_LOCK:
             self._count += 1
             if self._folder is None:
@@ -195,8 +206,6 @@ class Pyttsx3Synthesizer:
             finally:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
-        if not audio.frames:
-            raise SpeechOutputError(f"The speech engine produced no audio for {text[:40]!r}.")
         return audio
 
     def close(self) -> None:
