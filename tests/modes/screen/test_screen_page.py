@@ -97,6 +97,14 @@ class Screen:
         field.send_keys(words)
         self.press("Send")
 
+    def begin(self, words: str) -> None:
+        """Start a session, consent with the Yes button, and type `words` at the open question."""
+        self.press("Start")
+        self.next_listen(0)
+        self.press("Yes")
+        self.next_listen(1)
+        self.type(words)
+
     def next_listen(self, before: int) -> str:
         """Wait for the question after `before` listens (or the end); returns the question id or "end"."""
         self.wait(lambda: self.listens() > before or self.attribute("disposition"), what="the next question")
@@ -142,11 +150,7 @@ def test_a_whole_session_by_touch_reaches_each_disposition(browser, persona):
 def test_the_emergency_banner_covers_the_screen_and_stays_until_staff_dismiss_it(browser):
     with ScreenKiosk() as kiosk:
         screen = Screen(browser, kiosk.url)
-        screen.press("Start")
-        screen.next_listen(0)
-        screen.press("Yes")
-        screen.next_listen(1)
-        screen.type("my legs ache and I have a crushing pain in my chest")
+        screen.begin("my legs ache and I have a crushing pain in my chest")
         screen.wait(lambda: screen.find("#banner").is_displayed(), what="the banner")
         banner = screen.find("#banner")
         viewport = browser.execute_script("return [window.innerWidth, window.innerHeight]")
@@ -165,11 +169,7 @@ def test_the_emergency_banner_covers_the_screen_and_stays_until_staff_dismiss_it
 def test_two_people_one_after_the_other_the_second_sees_nothing_of_the_first(browser):
     with ScreenKiosk() as kiosk:
         screen = Screen(browser, kiosk.url)
-        screen.press("Start")
-        screen.next_listen(0)
-        screen.press("Yes")
-        screen.next_listen(1)
-        screen.type("my left calf aches after the school run")
+        screen.begin("my left calf aches after the school run")
         screen.wait(lambda: "school run" in screen.text(), what="what was heard")
         screen.next_listen(2)
         screen.press("Stop")
