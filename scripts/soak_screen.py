@@ -6,8 +6,13 @@ microphone (flite's voice): voice and touch in the same sessions. Five kinds of 
 known disposition. Prints one JSON line per `--every` sessions (RSS, sessions, wrong dispositions) and a
 summary line.
 
-    bash scripts/pulse.sh start > /tmp/pulse.env && . /tmp/pulse.env
     .venv/bin/python scripts/soak_screen.py --sessions 200
+
+It starts (or reuses) the private PulseAudio server of scripts/pulse.sh. Two soaks side by side need a
+server each (their own virtual microphone and speaker):
+
+    VOICE_TRIAGE_PULSE_DIR=/tmp/soak-a .venv/bin/python scripts/soak_screen.py --sessions 100 --seed 1 &
+    VOICE_TRIAGE_PULSE_DIR=/tmp/soak-b .venv/bin/python scripts/soak_screen.py --sessions 100 --seed 2 &
 """
 from __future__ import annotations
 
@@ -100,6 +105,7 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=200)
     ap.add_argument("--every", type=int, default=10)
     ap.add_argument("--rate", type=int, default=320, help="the assistant's words per minute")
+    ap.add_argument("--seed", type=int, default=22, help="which answers are spoken and which pressed")
     args = ap.parse_args()
 
     from voice_triage.cli import kiosk_stages, voice_channel
@@ -140,7 +146,7 @@ def main() -> int:
         return rendered[words]
 
     page = SocketPage(server.url.replace("http://", "ws://") + "ws")
-    person = Person(page, audio, render, random.Random(22))
+    person = Person(page, audio, render, random.Random(args.seed))
     names = list(VISITS)
     wrong, started, rows = [], time.monotonic(), []
     try:
