@@ -19,9 +19,9 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -42,5 +42,31 @@ fi
 if [ $want_tests -eq 1 ] && [ ! -e .venv/node/node_modules/axe-core/axe.min.js ]; then
   mkdir -p .venv/node
   npm install --silent --no-audit --no-fund --prefix .venv/node axe-core@4.14.1 >/dev/null
+fi
+# The Home Assistant integration's tests run under Home Assistant's own harness, which needs Python 3.13 or
+# newer: its own environment in .venv-ha (pinned in tests_ha/requirements.txt).
+if [ $want_tests -eq 1 ]; then
+  ha_python=""
+  for candidate in python3.13 python3.14 "$(command -v pyenv >/dev/null 2>&1 && pyenv root)"/versions/3.1[34]*/bin/python \
+                   "$HOME"/.pyenv/versions/3.1[34]*/bin/python; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 13))' 2>/dev/null; then
+      ha_python=$candidate; break
+    fi
+  done
+  if [ -z "$ha_python" ] && apt-cache show python3.13-venv >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3.13 python3.13-venv >/dev/null
+    ha_python=python3.13
+  fi
+  if [ -z "$ha_python" ]; then
+    echo "setup: the Home Assistant tests need Python 3.13 or newer (Debian 13: apt install python3.13-venv; or pyenv install 3.13)" >&2
+    exit 1
+  fi
+  [ -x .venv-ha/bin/python ] || "$ha_python" -m venv .venv-ha
+  ha_stamp=".venv-ha/.requirements-$(sha256sum tests_ha/requirements.txt | cut -c1-16)"
+  if [ ! -e "$ha_stamp" ]; then
+    .venv-ha/bin/python -m pip install -q --disable-pip-version-check -r tests_ha/requirements.txt \
+      2> >(grep -v "^WARNING: Location" >&2)
+    touch "$ha_stamp"
+  fi
 fi
 echo "setup: ready (.venv/bin/voice-triage)" >&2

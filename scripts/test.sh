@@ -13,6 +13,13 @@ fi
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?
+if [ $# -eq 0 ]; then
+  # The Home Assistant integration under Home Assistant's own harness, in its own environment (.venv-ha),
+  # against a real voice-triage server started from .venv.
+  .venv-ha/bin/python -m pytest -q -p no:cacheprovider -c tests_ha/pytest.ini tests_ha
+  ha_status=$?
+  [ $status -eq 0 ] && status=$ha_status
+fi
 set -e
 [ $started -eq 1 ] && bash scripts/pulse.sh stop >/dev/null 2>&1 || true
 exit $status

@@ -66,6 +66,20 @@ class Settings:
     """kiosk and doctor: the kiosk's TOML configuration file."""
     given: Mapping[str, object] = field(default_factory=dict)
     """The options typed on the command line and their values (the kiosk's file is overridden only by these)."""
+    serve: ServeSettings | None = None
+    """serve: where and how many."""
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """`voice-triage serve`: the Wyoming address, how many conversations at once, when one is forgotten."""
+
+    wyoming: str = "tcp://127.0.0.1:10700"
+    """tcp://HOST:PORT (port 0: any free one) or unix:///path."""
+    max_conversations: int = 100
+    """Conversations at once; one more is told to try again later (an emergency is answered anyway)."""
+    idle: float = 300.0
+    """Seconds without a word after which a conversation is forgotten (Home Assistant forgets its own after 300)."""
 
 
 def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
@@ -121,6 +135,8 @@ SUBCOMMANDS = {
               {"asr", "devices", "voice", "listen", "config", "screen"}),
     "web": ("the kiosk's screen in a browser with no audio at all: a session by buttons and typing",
             {"config", "screen"}),
+    "serve": ("serve the triage to voice assistants: a Wyoming handle service for Home Assistant and satellites",
+              set()),
     "doctor": ("self-check: audio devices, recognizer and model, speech output, configuration",
                {"asr", "devices", "voice", "config"}),
 }
@@ -148,6 +164,14 @@ def parser() -> argparse.ArgumentParser:
         if name == "kiosk":
             sp.add_argument("--screen", action="store_true", default=argparse.SUPPRESS,
                             help="also serve the kiosk's screen to a browser (large captions, answer buttons)")
+        if name == "serve":
+            sp.add_argument("--wyoming", metavar="URI", default=ServeSettings.wyoming,
+                            help="where to listen: tcp://HOST:PORT or unix:///path (default %(default)s, this "
+                                 "machine only; port 0 picks a free one)")
+            sp.add_argument("--max-conversations", type=int, metavar="N", default=ServeSettings.max_conversations,
+                            help="conversations at once (default %(default)s)")
+            sp.add_argument("--idle", type=float, metavar="SECONDS", default=ServeSettings.idle,
+                            help="forget a conversation after this long without a word (default %(default)g)")
         if name == "download-model":
             sp.add_argument("extra", nargs=argparse.REMAINDER, help="the model and options (its --help lists them)")
         _add(sp, groups, sub=True)
@@ -161,7 +185,7 @@ def parse_args(argv: list[str] | None) -> Settings:
         a.extra = [*a.extra, *unknown]  # its own parser reads them (and answers its --help)
     elif unknown:
         p.error(f"unrecognized arguments: {' '.join(unknown)}")
-    logging.basicConfig(level=logging.INFO if a.verbose or a.command in ("kiosk", "web") else logging.WARNING, stream=sys.stderr,
+    logging.basicConfig(level=logging.INFO if a.verbose or a.command in ("kiosk", "web", "serve") else logging.WARNING, stream=sys.stderr,
                         format="voice-triage: %(levelname)s: %(message)s")
     if not a.verbose:
         logging.getLogger("transitions").setLevel(logging.WARNING)  # every state change at INFO: only with -v
@@ -179,12 +203,17 @@ def parse_args(argv: list[str] | None) -> Settings:
                                      if v is not None})
     except ValueError as exc:
         p.error(str(exc))
+    serve = None
+    if command == "serve":
+        if a.max_conversations < 1 or not 0 < a.idle <= 86400:
+            p.error("--max-conversations must be at least 1 and --idle between 0 and 86400 seconds")
+        serve = ServeSettings(a.wyoming, a.max_conversations, a.idle)
     stages = Stages(recognizer, endpoint, voice, "off" if get("no_captions") else "large",
                     get("input_device"), get("output_device"))
     return Settings(command=command, stages=stages, extra=tuple(get("extra") or ()), persona=get("persona") or "pad",
                     text=get("text"),
                     out=get("out") if command == "say" else (get("out") or "voice-triage-demo.wav"), config=get("config"),
-                    given={k: values[k] for k in typed if k in values})
+                    given={k: values[k] for k in typed if k in values}, serve=serve)
 
 
 def _given(argv: list[str] | None) -> set[str]:
@@ -229,6 +258,8 @@ def run(settings: Settings) -> int:
         return download_main(list(settings.extra))
     if settings.command in ("kiosk", "web"):
         return _run_kiosk(settings)
+    if settings.command == "serve":
+        return _run_serve(settings)
     if settings.command == "doctor":
         from voice_triage.modes.doctor import run_doctor
 
@@ -373,6 +404,22 @@ def _run_kiosk(settings: Settings) -> int:
     finally:
         if screen is not None:
             screen.close()
+
+
+def _run_serve(settings: Settings) -> int:
+    """The Wyoming handle service: one Triage per assistant conversation, no audio."""
+    from voice_triage.modes.assistant.conversations import Conversations
+    from voice_triage.modes.assistant.wyoming import run_server
+
+    serve = settings.serve or ServeSettings()
+    conversations = Conversations(triage_factory(settings.stages), max_conversations=serve.max_conversations,
+                                  idle_s=serve.idle)
+
+    def announce(uri: str) -> None:
+        print(f"voice-triage: Wyoming handle service on {uri} (up to {serve.max_conversations} conversations, "
+              f"each forgotten after {serve.idle:g} s idle; Ctrl-C stops)", file=sys.stderr, flush=True)
+
+    return run_server(conversations, serve.wyoming, announce=announce)
 
 
 def screen_server(config, web: bool):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.personas import PERSONAS, answer
 from voice_triage import EmergencyEvent, EndEvent, Heard, ListenEvent, SayEvent, Triage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,33 +61,12 @@ def test_silence_keys_and_text_are_all_heard_through_one_door():
 
 # ------------------------------------------------------------------ many at once
 
-PERSONAS = json.loads((ROOT / "tests" / "data" / "own_personas.json").read_text(encoding="utf-8"))["personas"]
-"""Our own patients (facts, their own words at the open question, an interjection at a late turn)."""
-
-
-def answer(persona: dict, listen: ListenEvent, turn_number: int) -> str:
-    """What `persona` says at `listen`, as shared/tools/sim_patient.py has a persona answer."""
-    interject = persona.get("interject")
-    if interject and turn_number == interject["at_turn"]:
-        return interject["text"]
-    facts = persona["features"]
-    if listen.question == "consent":
-        return "yes"
-    if listen.question == "open":
-        return persona.get("open", "it hurts when I walk")
-    if listen.question == "more":
-        return "no"
-    if listen.question == "confirm":
-        return "yes" if facts.get(listen.feature or "", "no") == listen.value else "no"
-    return {"yes": "yes", "no": "no", "unsure": "I'm not sure"}[facts.get(listen.question, "no")]
-
-
 def one_at_a_time(persona: dict) -> tuple[str, tuple, dict]:
     triage = Triage()
     turn, n = triage.start(), 0
     while not triage.ended:
         n += 1
-        turn = triage.hear(answer(persona, turn.listen, n))
+        turn = triage.hear(answer(persona, turn.listen.question, n, turn.listen.feature, turn.listen.value))
     end = triage.result
     return end.disposition.value, end.patterns, dict(end.answers)
 
@@ -110,7 +90,7 @@ def test_a_thousand_conversations_in_turn_across_threads_end_as_each_does_alone(
             while live:
                 n = rng.choice(list(live))
                 persona, triage, turn, said = live[n]
-                turn = triage.hear(answer(persona, turn.listen, said + 1))
+                turn = triage.hear(answer(persona, turn.listen.question, said + 1, turn.listen.feature, turn.listen.value))
                 if triage.ended:
                     end = triage.result
                     results[n] = (end.disposition.value, end.patterns, dict(end.answers))
@@ -140,7 +120,7 @@ def test_the_wire_form_of_a_whole_conversation_is_plain_json(persona):
     lines = [json.dumps(to_wire(e)) for e in turn.events]
     while not triage.ended:
         n += 1
-        turn = triage.hear(answer(persona, turn.listen, n))
+        turn = triage.hear(answer(persona, turn.listen.question, n, turn.listen.feature, turn.listen.value))
         lines += [json.dumps(to_wire(e)) for e in turn.events]
     last = json.loads(lines[-1])
     assert last["event"] == "end" and last["disposition"] == persona["expect"]["disposition"]

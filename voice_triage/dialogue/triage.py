@@ -88,6 +88,11 @@ class Triage:
         return self._session.result
 
     @property
+    def question(self) -> str:
+        """The question now put (consent, open, more, or a feature id), as the last listen event named it."""
+        return self._session.question
+
+    @property
     def inputs(self) -> int:
         """How many inputs the conversation has had."""
         return self._session.tally.inputs

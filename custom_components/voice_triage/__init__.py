@@ -1,0 +1,20 @@
+"""Voice Triage: a Home Assistant conversation agent that talks a person through leg pain that comes with
+walking, through a voice-triage server (`voice-triage serve --wyoming tcp://HOST:PORT`)."""
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+
+PLATFORMS = (Platform.CONVERSATION,)
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Set up the agent for one voice-triage server."""
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Remove the agent."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

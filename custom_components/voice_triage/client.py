@@ -1,0 +1,73 @@
+"""One utterance to the voice-triage Wyoming server, and its reply."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from wyoming.asr import Transcript
+from wyoming.client import AsyncTcpClient
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.handle import Handled, NotHandled
+from wyoming.info import Describe, Info
+
+from .const import SERVICE_NAME, TIMEOUT
+
+
+class TriageUnavailable(Exception):
+    """The server did not answer, or answered with something else."""
+
+
+@dataclass
+class TriageReply:
+    """The server's reply: what to say, whether it was for the triage, and its context."""
+
+    text: str
+    handled: bool
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ended(self) -> bool:
+        return bool(self.context.get("ended", True))
+
+    @property
+    def emergency(self) -> str | None:
+        return self.context.get("emergency")
+
+
+async def _exchange(host: str, port: int, request: Event, answers: tuple[str, ...]) -> Event:
+    """Send `request` on a new connection; the first event back whose type is one of `answers` (an `error`
+    event, a closed connection, a refused one or no answer in TIMEOUT seconds: TriageUnavailable)."""
+    try:
+        async with asyncio.timeout(TIMEOUT), AsyncTcpClient(host, port) as client:
+            await client.write_event(request)
+            while True:
+                event = await client.read_event()
+                if event is None:
+                    raise TriageUnavailable("the connection closed")
+                if event.type in answers:
+                    return event
+                if Error.is_type(event.type):
+                    raise TriageUnavailable(Error.from_event(event).text)
+    except (OSError, TimeoutError) as err:
+        raise TriageUnavailable(str(err) or type(err).__name__) from err
+
+
+async def describe(host: str, port: int) -> Info:
+    """The server's info; TriageUnavailable when it cannot be had or is not voice-triage."""
+    info = Info.from_event(await _exchange(host, port, Describe().event(), ("info",)))
+    if not any(program.name == SERVICE_NAME for program in info.handle):
+        raise TriageUnavailable("not a voice-triage server")
+    return info
+
+
+async def converse(host: str, port: int, text: str, conversation_id: str) -> TriageReply:
+    """Send one utterance of conversation `conversation_id`; the reply."""
+    request = Transcript(text, context={"conversation_id": conversation_id}).event()
+    event = await _exchange(host, port, request, ("handled", "not-handled"))
+    if Handled.is_type(event.type):
+        handled = Handled.from_event(event)
+        return TriageReply(handled.text or "", True, handled.context or {})
+    not_handled = NotHandled.from_event(event)
+    return TriageReply(not_handled.text or "", False, not_handled.context or {})

@@ -1,0 +1,158 @@
+"""The Home Assistant integration: config flow, the agent carrying a conversation to its end, stop, and the
+emergency event, against a real voice-triage server."""
+from __future__ import annotations
+
+from homeassistant import config_entries
+from homeassistant.components import conversation
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.voice_triage.const import DOMAIN, EVENT_EMERGENCY, UNREACHABLE
+
+NOBODY = 1
+"""A loopback port nothing listens on (tcpmux, never served here): the connection is refused."""
+INSTRUCTION = "Call emergency services now."
+PAD = {"stops_with_rest": "yes", "calf_pain": "yes", "cramping_heaviness": "yes"}
+"""A person whose calves cramp on walking and ease on rest: see a doctor (P3)."""
+
+
+async def set_up(hass: HomeAssistant, port: int) -> str:
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_HOST: "127.0.0.1", CONF_PORT: port}, title="Leg pain check")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    entity_id = hass.states.async_entity_ids("conversation")
+    ours = [e for e in entity_id if e != "conversation.home_assistant"]
+    assert len(ours) == 1, entity_id
+    return ours[0]
+
+
+async def ask(hass: HomeAssistant, agent: str, text: str, conversation_id: str | None, device_id: str | None = None):
+    return await conversation.async_converse(hass, text, conversation_id, Context(), language="en", agent_id=agent,
+                                             device_id=device_id)
+
+
+def pad_answer(speech: str) -> str:
+    """What the person with PAD says to the question in `speech`."""
+    lowered = speech.lower()
+    if "shall we begin" in lowered:
+        return "yes"
+    if "anything else" in lowered:
+        return "no"
+    if "tell me about the pain" in lowered:
+        return "my calves cramp after a few blocks and it goes away when I stop"
+    if "is that right" in lowered:
+        return "yes"
+    if "go away within a few minutes" in lowered or "every time you stop" in lowered:
+        return "yes"
+    if "calf" in lowered and "?" in lowered:
+        return "yes"
+    if "cramp" in lowered or "heavy" in lowered and "muscles" in lowered:
+        return "yes"
+    return "no"
+
+
+async def test_the_config_flow_adds_a_server_that_answers(hass: HomeAssistant, triage_server):
+    port, _ = triage_server
+    assert await async_setup_component(hass, "homeassistant", {})
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "user"
+    nobody = NOBODY
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_HOST: "127.0.0.1",
+                                                                                 CONF_PORT: nobody})
+    assert result["type"] is FlowResultType.FORM and result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_HOST: "127.0.0.1",
+                                                                                 CONF_PORT: port})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_HOST: "127.0.0.1", CONF_PORT: port}
+
+
+async def test_the_agent_keeps_the_conversation_open_until_a_disposition(hass: HomeAssistant, triage_server):
+    agent = await set_up(hass, triage_server[0])
+    result = await ask(hass, agent, "check my leg pain", None)
+    conversation_id = result.conversation_id
+    assert result.continue_conversation and "Shall we begin?" in result.response.speech["plain"]["speech"]
+    turns = 0
+    while result.continue_conversation:
+        speech = result.response.speech["plain"]["speech"]
+        result = await ask(hass, agent, pad_answer(speech), conversation_id)
+        assert result.conversation_id == conversation_id
+        turns += 1
+        assert turns < 40
+    final = result.response.speech["plain"]["speech"]
+    assert turns > 5
+    assert "peripheral artery disease" in final.lower() and "not a diagnosis" in final.lower()
+    # the triage is over: the next words begin nothing and the microphone closes
+    after = await ask(hass, agent, "yes", conversation_id)
+    assert not after.continue_conversation and "check my leg pain" in after.response.speech["plain"]["speech"]
+
+
+async def test_stop_ends_the_conversation_and_closes_the_microphone(hass: HomeAssistant, triage_server):
+    agent = await set_up(hass, triage_server[0])
+    result = await ask(hass, agent, "my legs hurt when I walk", None)
+    result = await ask(hass, agent, "yes", result.conversation_id)
+    assert result.continue_conversation
+    result = await ask(hass, agent, "stop", result.conversation_id)
+    assert not result.continue_conversation
+    assert "stop" in result.response.speech["plain"]["speech"].lower()
+
+
+async def test_an_emergency_fires_the_event_and_is_said_first(hass: HomeAssistant, triage_server):
+    agent = await set_up(hass, triage_server[0])
+    events = async_capture_events(hass, EVENT_EMERGENCY)
+    result = await ask(hass, agent, "check my leg pain", None)
+    result = await ask(hass, agent, "yes", result.conversation_id)
+    result = await ask(hass, agent, "my calf hurts when I walk", result.conversation_id)
+    result = await ask(hass, agent, "no", result.conversation_id)  # chest pain: no
+    result = await ask(hass, agent, "actually yes, I am really short of breath", result.conversation_id)
+    await hass.async_block_till_done()
+    speech = result.response.speech["plain"]["speech"]
+    assert speech.startswith(INSTRUCTION) and not result.continue_conversation
+    assert len(events) == 1
+    assert events[0].data["reason"] == "breathlessness" and events[0].data["instruction"] == INSTRUCTION
+    assert events[0].data["conversation_id"] == result.conversation_id
+    assert "short of breath" not in str(events[0].data)  # what the person said is not put on the bus
+
+
+async def test_an_emergency_before_any_triage_is_answered_too(hass: HomeAssistant, triage_server):
+    agent = await set_up(hass, triage_server[0])
+    events = async_capture_events(hass, EVENT_EMERGENCY)
+    result = await ask(hass, agent, "I have crushing chest pain", None)
+    await hass.async_block_till_done()
+    assert result.response.speech["plain"]["speech"].startswith(INSTRUCTION)
+    assert [e.data["reason"] for e in events] == ["chest_pain"]
+
+
+async def test_something_else_is_answered_briefly_and_the_microphone_closes(hass: HomeAssistant, triage_server):
+    agent = await set_up(hass, triage_server[0])
+    result = await ask(hass, agent, "turn on the kitchen light", None)
+    assert not result.continue_conversation
+    assert "check my leg pain" in result.response.speech["plain"]["speech"]
+
+
+async def test_a_server_that_is_gone_gets_a_spoken_answer_with_the_emergency_advice(hass: HomeAssistant):
+    nobody = NOBODY
+    agent = await set_up(hass, nobody)
+    result = await ask(hass, agent, "check my leg pain", None)
+    assert result.response.speech["plain"]["speech"] == UNREACHABLE and not result.continue_conversation
+
+
+async def test_a_satellite_that_cannot_keep_the_microphone_open_goes_on_with_its_triage(hass: HomeAssistant,
+                                                                                       triage_server):
+    """Each answer comes after a new wake word: a new Home Assistant conversation each time, the same device."""
+    agent = await set_up(hass, triage_server[0])
+    first = await ask(hass, agent, "check my leg pain", None, device_id="kitchen-satellite")
+    second = await ask(hass, agent, "yes", None, device_id="kitchen-satellite")
+    assert second.conversation_id != first.conversation_id
+    assert "tell me about the pain" in second.response.speech["plain"]["speech"]
+    other = await ask(hass, agent, "yes", None, device_id="bedroom-satellite")  # another room: nothing running
+    assert "check my leg pain" in other.response.speech["plain"]["speech"]
+    third = await ask(hass, agent, "stop", None, device_id="kitchen-satellite")
+    assert not third.continue_conversation
+    fourth = await ask(hass, agent, "yes", None, device_id="kitchen-satellite")  # ended: begins nothing
+    assert "check my leg pain" in fourth.response.speech["plain"]["speech"]

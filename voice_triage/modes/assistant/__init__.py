@@ -1,0 +1,1 @@
+"""The assistant skill: triage conversations for voice assistants (Wyoming, Home Assistant)."""

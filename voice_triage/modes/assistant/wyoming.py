@@ -1,0 +1,275 @@
+"""`voice-triage serve --wyoming URI`: the triage as a Wyoming `handle` service (Home Assistant, satellites).
+
+A client (Home Assistant's Wyoming integration, our own Home Assistant agent in custom_components/, any
+Wyoming client) sends a `transcript` event; the reply is a `handled` event whose text is everything the
+assistant says in turn (the emergency instruction first, the next question last) and whose context says
+whether the conversation has ended, the red flag raised and the disposition. `not-handled` answers an
+utterance that is not for the triage, or one more conversation than `max_conversations`.
+
+The conversation is `context.conversation_id` when the client sends one (Home Assistant opens a connection
+per utterance), otherwise the connection itself (forgotten when it closes). `describe` gets the service's
+`info`; `ping` a `pong`. Anything else, a malformed or oversized event, or an event of a kind this server does
+not offer, gets an `error` event; a malformed one then closes the connection (the stream cannot be trusted).
+Nothing said is logged or kept once its conversation ends or expires.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import signal
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from wyoming.asr import Transcript
+from wyoming.error import Error
+from wyoming.event import Event, async_write_event
+from wyoming.handle import Handled, NotHandled
+from wyoming.info import Attribution, Describe, HandleModel, HandleProgram, Info
+from wyoming.ping import Ping, Pong
+
+from voice_triage import __version__
+from voice_triage.errors import VoiceTriageError
+from voice_triage.modes.assistant.conversations import MAX_TRANSCRIPT, Conversations
+
+logger = logging.getLogger(__name__)
+
+URL = "https://github.com/voice-triage/voice-triage"
+DESCRIPTION = ("Talks a person through leg pain that comes with walking, and says at once to call emergency "
+               "services on chest pain or trouble breathing. Not a diagnosis.")
+
+
+class ServeError(VoiceTriageError):
+    """The server cannot start: a wrong address, or a port already taken."""
+
+
+class BadEvent(Exception):
+    """An event that cannot be read; the connection is closed after saying why."""
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """What one client may send and hold."""
+
+    max_line: int = 64 * 1024
+    """Bytes of an event's header line."""
+    max_data: int = 64 * 1024
+    """Bytes of an event's data part (a transcript's text and context)."""
+    max_payload: int = 1024 * 1024
+    """Bytes of an event's binary payload (this server takes none, but reads past it)."""
+    max_connections: int = 256
+    """Open connections at once; one more is told the server is busy and closed."""
+    idle_connection_s: float = 600.0
+    """A connection that sends nothing for this long is closed."""
+    max_conversation_id: int = 200
+    """Characters of a conversation id."""
+
+
+def parse_uri(uri: str) -> tuple[str, str, int]:
+    """("tcp", host, port) or ("unix", path, 0) for a Wyoming address, or a ServeError saying what is wrong."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "unix" and parsed.path:
+        return "unix", parsed.path, 0
+    if parsed.scheme == "tcp":
+        try:
+            port = parsed.port
+        except ValueError:
+            port = None
+        if parsed.hostname and port is not None:
+            return "tcp", parsed.hostname, port
+    raise ServeError(f"{uri!r} is not a Wyoming address: use tcp://HOST:PORT (for example "
+                     "tcp://127.0.0.1:10700; port 0 picks a free one) or unix:///path/to/socket")
+
+
+def info() -> Info:
+    """What `describe` answers: one handle program, English."""
+    attribution = Attribution(name="voice-triage", url=URL)
+    model = HandleModel(name="leg-pain-after-walking", attribution=attribution, installed=True,
+                        description="Leg pain that comes with walking: questions, red flags, what to do next",
+                        version=__version__, languages=["en"])
+    return Info(handle=[HandleProgram(name="voice-triage", attribution=attribution, installed=True,
+                                      description=DESCRIPTION, version=__version__, models=[model])])
+
+
+async def read_event(reader: asyncio.StreamReader, limits: ServerLimits) -> Event | None:
+    """One Wyoming event (header line, optional data, optional payload) within `limits`; None at the end of
+    the stream; BadEvent for anything else."""
+    try:
+        line = await reader.readline()
+    except (ValueError, asyncio.LimitOverrunError):
+        raise BadEvent(f"an event header longer than {limits.max_line} bytes") from None
+    if not line:
+        return None
+    if not line.endswith(b"\n"):
+        return None  # the client went away in the middle of a line
+    try:
+        header = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadEvent("an event header that is not JSON") from None
+    if not isinstance(header, dict) or not isinstance(header.get("type"), str):
+        raise BadEvent("an event header without a type")
+    data = header.get("data") or {}
+    if not isinstance(data, dict):
+        raise BadEvent("event data that is not a JSON object")
+    data_length = _length(header, "data_length", limits.max_data)
+    if data_length:
+        try:
+            more = json.loads(await reader.readexactly(data_length))
+        except asyncio.IncompleteReadError:
+            return None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise BadEvent("event data that is not JSON") from None
+        if not isinstance(more, dict):
+            raise BadEvent("event data that is not a JSON object")
+        data.update(more)
+    payload_length = _length(header, "payload_length", limits.max_payload)
+    payload = None
+    if payload_length:
+        try:
+            payload = await reader.readexactly(payload_length)
+        except asyncio.IncompleteReadError:
+            return None
+    return Event(type=header["type"], data=data, payload=payload)
+
+
+def _length(header: dict, key: str, most: int) -> int:
+    value = header.get(key)
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadEvent(f"a {key} that is not a whole number of bytes")
+    if value > most:
+        raise BadEvent(f"a {key} of {value} bytes (at most {most})")
+    return value
+
+
+class WyomingServer:
+    """The handle service over TCP or a unix socket, on one asyncio loop."""
+
+    def __init__(self, conversations: Conversations, uri: str, limits: ServerLimits | None = None):
+        self.conversations = conversations
+        self.kind, self.host, self.port = parse_uri(uri)
+        self.limits = limits or ServerLimits()
+        self._server: asyncio.AbstractServer | None = None
+        self._connections = 0
+        self._numbers = itertools.count(1)
+        self.handled = 0
+        self.errors = 0
+
+    @property
+    def uri(self) -> str:
+        return f"unix://{self.host}" if self.kind == "unix" else f"tcp://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        try:
+            if self.kind == "unix":
+                self._server = await asyncio.start_unix_server(self._client, self.host, limit=self.limits.max_line)
+            else:
+                self._server = await asyncio.start_server(self._client, self.host, self.port,
+                                                          limit=self.limits.max_line)
+        except OSError as exc:
+            raise ServeError(f"cannot listen on {self.uri}: {exc.strerror or exc}") from None
+        if self.kind == "tcp":
+            self.port = self._server.sockets[0].getsockname()[1]
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Serve until `stop` is set, forgetting idle conversations as it goes."""
+        assert self._server is not None
+        sweep = min(30.0, self.conversations.idle_s / 2)
+        async with self._server:
+            while not stop.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=sweep)
+                self.conversations.expire()
+        logger.info("stopped: %d utterances handled, %d conversations begun, %d refused, %d expired",
+                    self.handled, self.conversations.begun, self.conversations.refused, self.conversations.expired)
+
+    # ------------------------------------------------------------------ one connection
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        number = next(self._numbers)
+        own_id = f"connection-{number}"
+        self._connections += 1
+        try:
+            if self._connections > self.limits.max_connections:
+                await self._write(writer, Error(text="The server is busy; try again shortly.", code="busy").event())
+                return
+            while True:
+                try:
+                    event = await asyncio.wait_for(read_event(reader, self.limits), self.limits.idle_connection_s)
+                except asyncio.TimeoutError:
+                    return
+                except BadEvent as exc:
+                    self.errors += 1
+                    logger.info("connection %d sent %s; closing it", number, exc)
+                    await self._write(writer, Error(text=f"Not a Wyoming event: {exc}.", code="bad-event").event())
+                    return
+                if event is None:
+                    return
+                answer = await self._answer(event, own_id)
+                if answer is not None:
+                    await self._write(writer, answer)
+        except (ConnectionError, OSError):
+            logger.debug("connection %d lost", number)
+        finally:
+            self._connections -= 1
+            if self.conversations.forget(own_id):
+                logger.info("connection %d closed mid-conversation; its conversation is forgotten", number)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _answer(self, event: Event, own_id: str) -> Event | None:
+        if Describe.is_type(event.type):
+            return info().event()
+        if Ping.is_type(event.type):
+            return Pong(text=event.data.get("text")).event()
+        if not Transcript.is_type(event.type):
+            self.errors += 1
+            return Error(text=f"This service handles transcripts only, not {event.type[:40]!r}.",
+                         code="not-supported").event()
+        text = event.data.get("text")
+        context = event.data.get("context") or {}
+        cid = context.get("conversation_id") if isinstance(context, dict) else None
+        if not isinstance(text, str) or (cid is not None and not isinstance(cid, str)):
+            self.errors += 1
+            return Error(text="A transcript needs text (and a conversation_id that is text).",
+                         code="bad-transcript").event()
+        if cid is not None and not 0 < len(cid) <= self.limits.max_conversation_id:
+            self.errors += 1
+            return Error(text=f"A conversation_id must be 1 to {self.limits.max_conversation_id} characters.",
+                         code="bad-transcript").event()
+        cid = cid or own_id
+        loop = asyncio.get_running_loop()
+        reply = await loop.run_in_executor(None, self.conversations.reply, cid, text[:MAX_TRANSCRIPT + 1])
+        self.handled += 1
+        out = {**reply.context(), "conversation_id": cid}
+        if reply.handled:
+            return Handled(text=reply.text, context=out).event()
+        return NotHandled(text=reply.text, context=out).event()
+
+    @staticmethod
+    async def _write(writer: asyncio.StreamWriter, event: Event) -> None:
+        await async_write_event(event, writer)
+
+
+def run_server(conversations: Conversations, uri: str, limits: ServerLimits | None = None,
+               announce=None) -> int:
+    """Serve until SIGTERM or SIGINT; `announce(uri)` is called once it listens. 0 on a clean stop."""
+
+    async def main() -> None:
+        server = WyomingServer(conversations, uri, limits)
+        await server.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        if announce is not None:
+            announce(server.uri)
+        await server.serve(stop)
+
+    asyncio.run(main())
+    return 0
