@@ -139,3 +139,39 @@ def test_fifty_conversations_from_many_threads_end_as_each_does_alone():
         thread.join(60)
     assert {cid: d for cid, d in results.items() if d != PERSONAS[int(cid[1:]) % len(PERSONAS)]["expect"]["disposition"]} == {}
     assert len(results) == 50 and len(conversations) == 0
+
+
+def phrase_sets():
+    from tests.support import ROOT, SHARED
+
+    sets = [ROOT / "tests" / "data" / "symptoms" / "unseen.json"]
+    if (SHARED / "eval" / "public_mst.json").exists():
+        sets.append(SHARED / "eval" / "public_mst.json")
+    return sets
+
+
+@pytest.mark.parametrize("path", phrase_sets(), ids=lambda p: p.name)
+def test_real_peoples_phrases_raise_the_alarm_before_any_triage_as_inside_one(path):
+    """Said to the assistant out of the blue (no triage running) they are judged exactly as at the open question
+    (public_mst: 56/56 caught, 0/732 false alarms; our unseen half, never tuned to: the same floors as
+    tests/understanding/test_phrase_sets.py, at least 95% caught and at most 1% false alarms)."""
+    import json
+
+    phrases = json.loads(path.read_text(encoding="utf-8"))["phrases"]
+    conversations, _ = pool(max_conversations=5000)
+    outside, inside = [], []
+    for i, phrase in enumerate(phrases):
+        outside.append(conversations.reply(f"o{i}", phrase["text"]).emergency is not None)
+        if phrase["at"] == "open":
+            conversations.reply(f"i{i}", "leg pain")
+            conversations.reply(f"i{i}", "yes")
+            inside.append((i, conversations.reply(f"i{i}", phrase["text"]).emergency is not None))
+            conversations.forget(f"i{i}")
+    missed = [p["text"] for p, hit in zip(phrases, outside) if p["emergency"] and not hit]
+    alarms = [p["text"] for p, hit in zip(phrases, outside) if not p["emergency"] and hit]
+    assert [phrases[i]["text"] for i, hit in inside if outside[i] != hit] == []  # as at the open question
+    emergencies = sum(p["emergency"] for p in phrases)
+    if path.name == "public_mst.json":
+        assert missed == [] and alarms == []
+    else:
+        assert len(missed) <= 0.05 * emergencies and len(alarms) <= 0.01 * (len(phrases) - emergencies)
