@@ -14,6 +14,7 @@ import time
 import pytest
 
 from voice_triage.audio.sinks import Pcm, RecordingSink
+from tests.support import sigint_default
 from tests.support.virtual import VirtualPatient, pulse_session
 from voice_triage.modes.demo import Persona, load_personas
 from voice_triage.dialogue.triage import Triage
@@ -295,7 +296,7 @@ CTRL_C_APP = textwrap.dedent("""
 
 
 def test_sigint_in_a_real_process_exits_cleanly_with_a_goodbye_and_no_traceback():
-    proc = subprocess.Popen([sys.executable, "-c", CTRL_C_APP], cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", CTRL_C_APP], cwd=ROOT, preexec_fn=sigint_default, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
@@ -379,7 +380,7 @@ LIVE_APP = textwrap.dedent("""
 @pytest.mark.speech
 def test_ctrl_c_on_virtual_devices_speaks_the_goodbye_and_exits_cleanly(pulse):
     """The real app on the default devices; SIGINT while it listens; the goodbye is heard on the speaker."""
-    proc = subprocess.Popen([sys.executable, "-c", LIVE_APP], cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", LIVE_APP], cwd=ROOT, preexec_fn=sigint_default, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "SPEAKING"

@@ -36,3 +36,13 @@ def run(lines, *args, timeout=60):
 def events(proc) -> list[dict]:
     """The JSON-lines events a finished run printed."""
     return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def sigint_default() -> None:
+    """A subprocess's `preexec_fn`: Ctrl-C (SIGINT) back to its default, so that Python installs its handler.
+
+    A shell without job control starts background commands (`cmd &`, `nohup ... &`) with SIGINT ignored, the
+    children inherit that, and Python then leaves it ignored: a test that sends SIGINT would wait in vain."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

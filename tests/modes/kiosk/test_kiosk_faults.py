@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from kiosk_fakes import SILENCE, FakeClock, ScriptedChannel, key, say, spoken_in
+from tests.support import sigint_default
 from voice_triage.dialogue.triage import Triage
 from voice_triage.errors import AudioDeviceError
 from voice_triage.modes.kiosk.alert import StaffAlert
@@ -434,7 +435,7 @@ def test_ctrl_c_and_sigterm_stop_the_real_kiosk_cleanly(signum, code):
     program = ("import sys, logging\nlogging.basicConfig(level=logging.INFO, stream=sys.stderr)\n"
                "from voice_triage.cli import main\nsys.exit(main(['kiosk']))\n")
     env = dict(os.environ, PULSE_SERVER="unix:/nonexistent/voice-triage-test-socket")
-    proc = subprocess.Popen([sys.executable, "-c", program], env=env, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-c", program], env=env, preexec_fn=sigint_default, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
