@@ -156,3 +156,23 @@ async def test_a_satellite_that_cannot_keep_the_microphone_open_goes_on_with_its
     assert not third.continue_conversation
     fourth = await ask(hass, agent, "yes", None, device_id="kitchen-satellite")  # ended: begins nothing
     assert "check my leg pain" in fourth.response.speech["plain"]["speech"]
+
+
+async def test_home_assistants_own_wyoming_integration_finds_the_handle_service(hass: HomeAssistant, triage_server):
+    """The built-in Wyoming integration pointed at the same server: a conversation agent, one utterance at a
+    time (it never keeps the microphone open), the emergency instruction first."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    entry = MockConfigEntry(domain="wyoming", data={"host": "127.0.0.1", "port": triage_server[0]},
+                            title="voice-triage")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    agents = [e for e in hass.states.async_entity_ids("conversation") if e != "conversation.home_assistant"]
+    assert len(agents) == 1, agents
+    first = await ask(hass, agents[0], "check my leg pain", None)
+    assert "Shall we begin?" in first.response.speech["plain"]["speech"] and not first.continue_conversation
+    second = await ask(hass, agents[0], "yes", first.conversation_id)
+    assert "tell me about the pain" in second.response.speech["plain"]["speech"]
+    alarm = await ask(hass, agents[0], "I can't breathe", second.conversation_id)
+    assert alarm.response.speech["plain"]["speech"].startswith(INSTRUCTION)
