@@ -241,13 +241,15 @@ def test_nothing_said_is_written_to_the_log(server):
 
 def test_a_unix_socket_works_too():
     path = os.path.join(tempfile.mkdtemp(prefix="vt-wyoming-"), "triage.sock")
-    with ServeProcess(wyoming=f"unix://{path}"):
+    with ServeProcess(wyoming=f"unix://{path}") as running:
         async def go():
             async with AsyncUnixClient(path) as client:
                 await client.write_event(Transcript("leg pain", context={"conversation_id": "u"}).event())
                 return await client.read_event()
 
         assert Handled.is_type(run(go()).type)
+        assert running.stop() == 0
+    assert not os.path.exists(path)  # the socket file goes with the server
 
 
 def test_a_bad_address_or_a_taken_port_is_one_line_and_exit_2():

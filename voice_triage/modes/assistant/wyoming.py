@@ -19,6 +19,7 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 import signal
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -183,6 +184,9 @@ class WyomingServer:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=sweep)
                 self.conversations.expire()
+        if self.kind == "unix":
+            with contextlib.suppress(OSError):
+                os.unlink(self.host)
         logger.info("stopped: %d utterances handled, %d conversations begun, %d refused, %d expired",
                     self.handled, self.conversations.begun, self.conversations.refused, self.conversations.expired)
 
