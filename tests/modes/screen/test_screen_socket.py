@@ -262,3 +262,73 @@ def test_done_ends_the_summary_timer_at_once_so_threads_do_not_pile_up():
     time.sleep(0.5)
     assert threading.active_count() <= before + 1
     hub.close()
+
+
+def shown(page: SocketPage) -> int:
+    """The sentences of this session the page has shown (what the real page sends as `seen`)."""
+    since = max((i for i, e in enumerate(page.seen) if e["event"] in ("reset", "waiting")), default=-1)
+    return sum(1 for e in page.seen[since + 1:] if e["event"] == "say")
+
+
+def test_the_second_tap_of_a_double_tap_does_not_answer_the_next_red_flag():
+    """"No" tapped twice at chest pain: the second tap, sent before the breathing question was on the screen,
+    is not taken as "no" to it (fails without the `seen` rule: the breathing question is answered unseen)."""
+    with ScreenKiosk() as kiosk:
+        page = SocketPage(kiosk.socket_url)
+        page.until(lambda e: e["event"] == "waiting")
+        page.send(key="start")
+        assert page.listen()["question"] == "consent"
+        page.send(key="y", seen=shown(page))
+        assert page.listen()["question"] == "open"
+        page.send(text="my calf hurts when I walk", seen=shown(page))
+        assert page.listen()["question"] == "chest_pain"
+        at_chest = shown(page)
+        page.send(key="n", seen=at_chest)
+        page.send(key="n", seen=at_chest)  # the double tap, still on the chest pain question
+        assert page.listen()["question"] == "breathlessness"
+        with pytest.raises((AssertionError, TimeoutError)):
+            page.until(lambda e: e["event"] in ("listen", "heard"), timeout=1.5)  # not answered by the second tap
+        page.send(key="n", seen=shown(page))  # the person now answers it
+        assert page.listen()["question"] == "rest_pain"
+        heard = [e["text"] for e in page.seen if e["event"] == "heard"]
+        assert heard == ["yes", "my calf hurts when I walk", "no", "no"]
+        page.close()
+
+
+def test_a_tap_after_the_question_appeared_counts_even_before_the_listen_and_unstamped_inputs_still_work():
+    hub = ScreenHub("web")
+    try:
+        hub.new_session()
+        hub.publish({"event": "say", "text": "Shall we begin?"})
+        hub.receive(hub_page := _Collecting(), "{}")  # a page not attached: ignored
+        hub.attach(hub_page)
+        hub.receive(hub_page, json.dumps({"key": "y", "seen": 1}))  # tapped while the question is spoken
+        hub.publish({"event": "listen", "question": "consent", "state": "consent"})
+        assert hub.take().key == "y"
+        hub.publish({"event": "say", "text": "Tell me about the pain."})
+        hub.receive(hub_page, json.dumps({"key": "n", "seen": 1}))  # meant for the question before
+        hub.receive(hub_page, json.dumps({"key": "?"}))  # another front end: no stamp, taken as it comes
+        hub.publish({"event": "listen", "question": "open", "state": "open"})
+        assert hub.take().key == "?" and hub.take() is None
+        hub.receive(hub_page, json.dumps({"key": "y", "seen": "two"}))
+        deadline = time.monotonic() + 5
+        while not any(json.loads(m)["event"] == "error" for m in hub_page.sent) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [json.loads(m)["message"] for m in hub_page.sent if json.loads(m)["event"] == "error"] == [
+            "seen must be the number of sentences the page has shown (a whole number)"]
+        assert hub.take() is None
+    finally:
+        hub.close()
+
+
+class _Collecting:
+    """A page that keeps what it is sent."""
+
+    def __init__(self):
+        self.sent: list[str] = []
+
+    def send(self, message: str) -> None:
+        self.sent.append(message)
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        pass

@@ -16,6 +16,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,7 +77,11 @@ class ScreenHub:
         self._banner: str | None = None
         self._generation = 0
         self._timer: threading.Timer | None = None
-        self._inputs: queue.Queue[Heard] = queue.Queue(maxsize=limits.max_inputs)
+        self._inputs: queue.Queue[tuple[Heard, int | None]] = queue.Queue(maxsize=limits.max_inputs)
+        self._says = 0
+        """Sentences of this session kept for the page (a page counts the same ones, on a reload too)."""
+        self._question_at = 0
+        """`_says` when the question now asked was put: an answer stamped with fewer was meant for an earlier one."""
         self._outbox: queue.Queue[tuple[Page, str | _Close, bool]] = queue.Queue(maxsize=limits.max_outbox)
         self._closed = threading.Event()
         self.attached_count = 0
@@ -92,6 +97,10 @@ class ScreenHub:
         with self._lock:
             if len(self._history) < self.limits.max_history:
                 self._history.append(message)
+                if message.get("event") == "say":
+                    self._says += 1
+            if message.get("event") == "listen":
+                self._question_at = self._says
             self._send(message)
 
     def show_banner(self, text: str) -> None:
@@ -106,6 +115,7 @@ class ScreenHub:
             self._cancel_timer()
             self._generation += 1
             self._history = []
+            self._says = self._question_at = 0
             self._in_session = True
             self._send({"event": "reset"})
             if self._banner is not None:
@@ -124,19 +134,36 @@ class ScreenHub:
         timer.start()
 
     def take(self, timeout: float | None = 0.0) -> Heard | None:
-        """The oldest input from the page (a button, typed words), waiting up to `timeout` seconds (None:
-        until one comes); None when none came."""
-        try:
-            if timeout is not None and timeout <= 0:
-                return self._inputs.get_nowait()
-            return self._inputs.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        """The oldest input from the page (a button, typed words) for the question now asked, waiting up to
+        `timeout` seconds (None: until one comes); None when none came.
+
+        An input stamped with the sentences the page had shown (`seen`) is dropped when the page had not yet
+        shown the question now asked: the second tap of a double tap on "No" must not answer the next question
+        (a red flag, perhaps) before the person has seen it. A tap after the question appeared, while it is still
+        being spoken, counts. Inputs without a stamp (other front ends) are taken as they come."""
+        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                if deadline is not None and deadline - time.monotonic() <= 0:
+                    heard, seen = self._inputs.get_nowait()
+                else:
+                    heard, seen = self._inputs.get(
+                        timeout=None if deadline is None else deadline - time.monotonic())
+            except queue.Empty:
+                return None
+            with self._lock:
+                stale = seen is not None and seen < self._question_at
+            if not stale:
+                return heard
+            logger.info("screen: an answer given before the question now asked was shown was not taken")
 
     def drain(self) -> None:
         """Forget inputs not yet taken (a new person does not inherit the last one's presses)."""
-        while self.take() is not None:
-            pass
+        while True:
+            try:
+                self._inputs.get_nowait()
+            except queue.Empty:
+                return
 
     @property
     def attached(self) -> bool:
@@ -203,7 +230,12 @@ class ScreenHub:
             data = json.loads(raw)
         except ValueError:
             return "not valid JSON"
-        if not isinstance(data, dict) or len(data) != 1:
+        if not isinstance(data, dict):
+            return "expected one object with one of: text, key, silence, dismiss, clear"
+        seen = data.pop("seen", None)
+        if seen is not None and (not isinstance(seen, int) or isinstance(seen, bool) or seen < 0):
+            return "seen must be the number of sentences the page has shown (a whole number)"
+        if len(data) != 1:
             return "expected one object with one of: text, key, silence, dismiss, clear"
         (name, value), = data.items()
         if name == "text" and isinstance(value, str):
@@ -214,12 +246,12 @@ class ScreenHub:
                 logger.info("screen: a typed answer of %d characters was cut to %d", len(text),
                             self.limits.max_text_chars)
                 text = text[:self.limits.max_text_chars]
-            self._input(Heard.text_of(text))
+            self._input(Heard.text_of(text), seen)
         elif name == "key" and isinstance(value, str) and (value == START_KEY or
                                                           (len(value) == 1 and value.isprintable())):
-            self._input(Heard.key_press(value))
+            self._input(Heard.key_press(value), None if value == START_KEY else seen)
         elif name == "silence" and value is True:
-            self._input(Heard.silence())
+            self._input(Heard.silence(), seen)
         elif name == "dismiss" and value is True:
             with self._lock:
                 self._banner = None
@@ -236,10 +268,10 @@ class ScreenHub:
 
     # ------------------------------------------------------------------ inside
 
-    def _input(self, heard: Heard) -> None:
+    def _input(self, heard: Heard, seen: int | None = None) -> None:
         while True:
             try:
-                self._inputs.put_nowait(heard)
+                self._inputs.put_nowait((heard, seen))
                 return
             except queue.Full:
                 try:
@@ -255,6 +287,7 @@ class ScreenHub:
                 return
             self._generation += 1
             self._history = []
+            self._says = self._question_at = 0
             self._cancel_timer()  # "Done" came first: the timer's thread ends now, not after summary_s
             self._send({"event": "reset"})
             self._send({"event": "waiting", "text": self.invitation})

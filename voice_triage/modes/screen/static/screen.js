@@ -13,6 +13,8 @@
   let answered = true;     // the next sentence starts a new turn
   let mode = "kiosk";
   let listens = 0;
+  let seen = 0;  // sentences of this session shown: every answer carries it, so a late second tap of a
+                 // double tap is not taken as the answer to a question not yet on the screen
 
   function show(view) {
     for (const name of views) $(name).hidden = name !== view;
@@ -89,11 +91,13 @@
       document.body.dataset.mode = mode;
     },
     reset() {
+      seen = 0;
       clear();
       show("session");
       status(mode === "web" ? "Starting…" : "Starting… you can speak or use the buttons.");
     },
     waiting(e) {
+      seen = 0;
       clear();
       $("invitation").textContent = e.text || "";
       show("waiting");
@@ -101,6 +105,7 @@
       if ($("banner").hidden) $("start").focus();
     },
     say(e) {
+      seen += 1;
       if (collecting) bannerLine(e.text);
       if (answered) { sentences = []; answered = false; }
       sentences.push(e.text);
@@ -179,7 +184,7 @@
 
   function press(key) {
     if (key === "start") { send({ key: "start" }); return; }
-    send({ key: key });
+    send({ key: key, seen: seen });
   }
 
   document.addEventListener("click", (event) => {
@@ -190,7 +195,7 @@
   $("typing").addEventListener("submit", (event) => {
     event.preventDefault();
     const words = $("words").value.trim();
-    if (words) send({ text: words });
+    if (words) send({ text: words, seen: seen });
     $("words").value = "";
   });
 
