@@ -81,6 +81,12 @@ class ServeSettings:
     idle: float = 300.0
     """Seconds without a word after which a conversation is forgotten (Home Assistant forgets its own after 300)."""
 
+    def __post_init__(self) -> None:
+        if self.max_conversations < 1:
+            raise ValueError(f"--max-conversations must be at least 1, not {self.max_conversations}")
+        if not 0 < self.idle <= 86400:
+            raise ValueError(f"--idle must be more than 0 and at most 86400 seconds, not {self.idle:g}")
+
 
 def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
     """The options of `groups` on parser `p`. On a subcommand every default is SUPPRESS, so an option
@@ -203,11 +209,10 @@ def parse_args(argv: list[str] | None) -> Settings:
                                      if v is not None})
     except ValueError as exc:
         p.error(str(exc))
-    serve = None
-    if command == "serve":
-        if a.max_conversations < 1 or not 0 < a.idle <= 86400:
-            p.error("--max-conversations must be at least 1 and --idle between 0 and 86400 seconds")
-        serve = ServeSettings(a.wyoming, a.max_conversations, a.idle)
+    try:
+        serve = ServeSettings(a.wyoming, a.max_conversations, a.idle) if command == "serve" else None
+    except ValueError as exc:
+        p.error(str(exc))
     stages = Stages(recognizer, endpoint, voice, "off" if get("no_captions") else "large",
                     get("input_device"), get("output_device"))
     return Settings(command=command, stages=stages, extra=tuple(get("extra") or ()), persona=get("persona") or "pad",

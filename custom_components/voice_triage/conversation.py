@@ -71,7 +71,7 @@ class VoiceTriageAgent(conversation.ConversationEntity, conversation.AbstractCon
                 "conversation_id": chat_log.conversation_id,
                 "device_id": user_input.device_id,
                 "reason": reply.emergency,
-                "instruction": reply.text.split(". ")[0].rstrip(".") + ".",
+                "instruction": reply.context.get("instruction") or reply.text,
             }, context=user_input.context)
         chat_log.async_add_assistant_content_without_tools(
             conversation.AssistantContent(agent_id=user_input.agent_id, content=reply.text))

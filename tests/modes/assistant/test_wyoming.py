@@ -90,6 +90,7 @@ def test_an_emergency_at_a_late_question_comes_first_in_the_reply(server):
     last = events[-1].data
     assert last["text"].startswith(INSTRUCTION) and last["context"]["emergency"] in ("chest_pain", "breathlessness")
     assert last["context"]["ended"] and last["context"]["disposition"] == "emergency"
+    assert last["context"]["instruction"] == INSTRUCTION
 
 
 def test_two_conversations_interleaved_on_one_connection_keep_apart(server):

@@ -68,6 +68,8 @@ class Reply:
     """The conversation is over (a disposition, a stop, an emergency): the microphone may close."""
     emergency: str | None = None
     """The red flag raised (chest_pain, breathlessness), or None."""
+    instruction: str | None = None
+    """With an emergency: the instruction itself ("Call emergency services now."), the reply's first sentence."""
     disposition: str | None = None
     """At the end: emergency, urgent, see_doctor, self_care or incomplete."""
     question: str | None = None
@@ -80,7 +82,7 @@ class Reply:
     def context(self) -> dict[str, object]:
         """What the assistant passes on with the reply (the Wyoming `handled` event's context)."""
         out: dict[str, object] = {"ended": self.ended}
-        for key in ("emergency", "disposition", "question", "feature", "value"):
+        for key in ("emergency", "instruction", "disposition", "question", "feature", "value"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
@@ -218,6 +220,7 @@ def _reply(turn: Turn, ended: bool) -> Reply:
         logger.warning("emergency raised in an assistant conversation: %s", emergency.reason)
     asking = listen if listen is not None and not ended else None
     return Reply(" ".join(says), ended=ended, emergency=emergency.reason if emergency is not None else None,
+                 instruction=says[0] if emergency is not None and says else None,
                  disposition=end.disposition.value if end is not None else None,
                  question=asking.question if asking else None, feature=asking.feature if asking else None,
                  value=asking.value if asking else None)

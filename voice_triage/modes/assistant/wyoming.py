@@ -198,7 +198,7 @@ class WyomingServer:
         self._connections += 1
         try:
             if self._connections > self.limits.max_connections:
-                await self._write(writer, Error(text="The server is busy; try again shortly.", code="busy").event())
+                await async_write_event(Error(text="The server is busy; try again shortly.", code="busy").event(), writer)
                 return
             while True:
                 try:
@@ -208,13 +208,13 @@ class WyomingServer:
                 except BadEvent as exc:
                     self.errors += 1
                     logger.info("connection %d sent %s; closing it", number, exc)
-                    await self._write(writer, Error(text=f"Not a Wyoming event: {exc}.", code="bad-event").event())
+                    await async_write_event(Error(text=f"Not a Wyoming event: {exc}.", code="bad-event").event(), writer)
                     return
                 if event is None:
                     return
                 answer = await self._answer(event, own_id)
                 if answer is not None:
-                    await self._write(writer, answer)
+                    await async_write_event(answer, writer)
         except (ConnectionError, OSError):
             logger.debug("connection %d lost", number)
         finally:
@@ -255,10 +255,6 @@ class WyomingServer:
         if reply.handled:
             return Handled(text=reply.text, context=out).event()
         return NotHandled(text=reply.text, context=out).event()
-
-    @staticmethod
-    async def _write(writer: asyncio.StreamWriter, event: Event) -> None:
-        await async_write_event(event, writer)
 
 
 def run_server(conversations: Conversations, uri: str, limits: ServerLimits | None = None,

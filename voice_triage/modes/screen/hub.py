@@ -141,14 +141,12 @@ class ScreenHub:
         shown the question now asked: the second tap of a double tap on "No" must not answer the next question
         (a red flag, perhaps) before the person has seen it. A tap after the question appeared, while it is still
         being spoken, counts. Inputs without a stamp (other front ends) are taken as they come."""
-        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            left = None if deadline is None else deadline - time.monotonic()
             try:
-                if deadline is not None and deadline - time.monotonic() <= 0:
-                    heard, seen = self._inputs.get_nowait()
-                else:
-                    heard, seen = self._inputs.get(
-                        timeout=None if deadline is None else deadline - time.monotonic())
+                heard, seen = self._inputs.get_nowait() if left is not None and left <= 0 else \
+                    self._inputs.get(timeout=left)
             except queue.Empty:
                 return None
             with self._lock:
