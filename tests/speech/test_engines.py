@@ -46,6 +46,11 @@ def rms(pcm) -> float:
     return float(np.sqrt((a ** 2).mean())) if len(a) else 0.0
 
 
+def loudness(synth, text: str, settings, renderings: int = 5) -> float:
+    """The median RMS of `renderings` renderings of `text` at `settings`."""
+    return float(np.median([rms(synth.render(text, settings)) for _ in range(renderings)]))
+
+
 def silences(pcm, floor: int = 60, shortest: float = 0.15) -> list[float]:
     """Lengths in seconds of the stretches of near-silence inside `pcm` (not at its ends)."""
     a = np.abs(np.frombuffer(pcm.samples, dtype="<i2").astype(np.int32))
@@ -76,9 +81,12 @@ def test_slower_is_longer_and_quieter_is_softer(name):
     text = "Does the pain go away when you stop and rest?"
     base = VoiceSettings(rate=160, volume=0.8)
     normal, slow, fast = (synth.render(text, s) for s in (base, base.adjusted("slower"), base.adjusted("faster")))
-    quiet, loud = synth.render(text, base.adjusted("quieter")), synth.render(text, base.adjusted("louder"))
     assert slow.seconds > normal.seconds * 1.08 > fast.seconds * 1.08 * 1.08
-    assert rms(quiet) < rms(normal) * 0.9 < rms(loud) * 0.9 * 0.9
+    # Piper's generator noise changes a rendering's loudness by up to about 10% from one to the next (its
+    # peak is normalised, its RMS is not), so loudness is the median of five renderings.
+    quiet, normal, loud = (loudness(synth, text, s) for s in (base.adjusted("quieter"), base,
+                                                             base.adjusted("louder")))
+    assert quiet < normal * 0.9 < loud * 0.9 * 0.9
 
 
 @ENGINES
