@@ -13,7 +13,7 @@ from tests.modes.kiosk.kiosk_fakes import FakeClock
 from voice_triage.audio.sinks import Pcm, RecordingSink
 from voice_triage.errors import AudioDeviceError, SpeechOutputError
 from voice_triage.modes.conversation import Heard, HeardKind
-from voice_triage.modes.keys import NoKeys, TerminalKeys, open_keys
+from voice_triage.modes.keys import DOUBLE_PRESS_S, DoublePress, NoKeys, TerminalKeys, open_keys
 from voice_triage.modes.kiosk.config import KioskConfig
 from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
 from voice_triage.modes.voice import CLEAR_SCREEN, VoiceChannel
@@ -95,6 +95,9 @@ class FakeKeys:
     def drain(self):
         while self.get_key() is not None:
             pass
+
+    def showing(self):
+        self.drain()
 
     def close(self):
         self.closed = True
@@ -288,3 +291,101 @@ def test_a_non_terminal_stdin_gives_no_keyboard_and_breaks_nothing(stdin):
     assert isinstance(keys, NoKeys) and keys.take() is None
     keys.drain()
     keys.close()
+
+
+def _until_queued(keys, n=1, seconds=3.0):
+    deadline = time.monotonic() + seconds
+    while keys._queue.qsize() < n and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert keys._queue.qsize() >= n, "the key thread did not queue the key"
+
+
+@contextlib.contextmanager
+def terminal_keys():
+    master, slave = os.openpty()
+    keys = TerminalKeys(slave)
+    try:
+        yield keys, master
+    finally:
+        keys.close()
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_double_press_is_one_press_and_a_held_key_too():
+    presses = DoublePress()
+    assert not presses.repeated("n", 10.0)
+    assert presses.repeated("N", 10.0 + DOUBLE_PRESS_S - 0.01)  # the same key, upper or lower case
+    assert not presses.repeated("y", 10.6)  # another key is a new press
+    assert not presses.repeated("y", 10.6 + DOUBLE_PRESS_S + 0.01)  # the same key after the window
+    held = [20.0 + i * 0.033 for i in range(60)]  # a key held for 2 s, repeating at 30 per second
+    assert [presses.repeated("n", t) for t in held].count(False) == 1
+    presses.forget()
+    assert not presses.repeated("n", held[-1] + 0.01)
+
+
+def test_the_terminal_takes_a_double_press_once_and_two_keys_both():
+    with terminal_keys() as (keys, master):
+        os.write(master, b"nn")  # one read: the two presses arrive together
+        _until_queued(keys, 2)
+        assert keys.get_key() == "n" and keys.get_key() is None
+        os.write(master, b"yn")
+        _until_queued(keys, 2)
+        assert [keys.get_key(), keys.get_key()] == ["y", "n"]
+
+
+def test_keys_pressed_before_a_sentence_is_shown_answer_nothing_asked_after_it():
+    with terminal_keys() as (keys, master):
+        channel, mic, _ = voice_channel(["yes"], keys=keys)
+        os.write(master, b"n")  # pressed while "Thank you" was on the screen
+        _until_queued(keys)
+        channel.say("Are you having any trouble breathing?")
+        heard = channel.listen(listening("breathlessness"))
+        assert (heard.kind, heard.text, mic.opened) == (HeardKind.SPEECH, "yes", 1)
+        os.write(master, b"y")  # pressed while the question is on the screen: the answer
+        _until_queued(keys)
+        assert channel.listen(listening("breathlessness")).text == "y" and mic.opened == 1
+
+
+class PressingSynth(Synth):
+    """A voice that, while saying a sentence containing a key of `presses`, has the person press that key."""
+
+    def __init__(self, master, keys, presses):
+        super().__init__()
+        self.master, self.keys, self.presses = master, keys, dict(presses)
+
+    def render(self, text, settings):
+        for words, key in list(self.presses.items()):
+            if words in text:
+                del self.presses[words]
+                queued = self.keys._queue.qsize()
+                os.write(self.master, key)
+                _until_queued(self.keys, queued + 1)
+        return super().render(text, settings)
+
+
+def test_a_double_press_of_no_at_chest_pain_leaves_the_breathing_question_to_be_answered(content):
+    """The first "n" answers the chest pain question; the second arrives as the breathing question appears. It is
+    not taken as "no" to breathlessness: the person then says they are short of breath, and that is an emergency."""
+    chest = content.questions["chest_pain"].ask.split(". ")[-1][:30]
+    breath = content.questions["breathlessness"].ask[:30]
+    with terminal_keys() as (keys, master):
+        synth = PressingSynth(master, keys, {chest: b"n", breath: b"n"})
+        said = {"wake": "hello", "consent": "yes", "open": "my calf hurts when I walk", "more": "no",
+                "breathlessness": "yes I am short of breath"}
+        opened = []
+
+        @contextlib.contextmanager
+        def microphone(plan):
+            opened.append(plan.question)
+            yield Chunks(said.get(plan.question), None)
+
+        captions = Captions(io.StringIO(), "plain")
+        channel = VoiceChannel(SpeechOutput(synth, RecordingSink(), captions, VoiceSettings()), FakeListener(),
+                               microphone, keys=keys)
+        records = []
+        run_kiosk(KioskConfig(), lambda: channel, FakeClock(), content=content, options=KioskOptions(max_sessions=1),
+                  on_session_end=records.append)
+    assert not synth.presses, "both presses were made"
+    assert "chest_pain" not in opened and opened[-1] == "breathlessness"
+    assert records[0].disposition == "emergency"

@@ -12,6 +12,7 @@ from voice_triage.dialogue.events import Heard
 from voice_triage.dialogue.triage import Triage
 from voice_triage.modes.kiosk.channel import SystemClock
 from voice_triage.modes.kiosk.config import parse_config
+from voice_triage.modes.keys import DOUBLE_PRESS_S
 from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
 from voice_triage.modes.screen.channel import ScreenChannel
 from voice_triage.modes.screen.hub import ScreenHub, ScreenLimits
@@ -96,8 +97,16 @@ class SocketPage:
         self._connection = connect(url, **kw)
         self.ws = self._connection.__enter__()
         self.seen: list[dict] = []
+        self._last_key: tuple[str | None, float] = (None, 0.0)
 
-    def send(self, **message) -> None:
+    def send(self, *, at_once: bool = False, **message) -> None:
+        """Send one message. A key sent again is sent keys.DOUBLE_PRESS_S after the last, as a person would tap
+        one button on two questions (sooner it is a double tap, and not taken), unless `at_once`."""
+        key = message.get("key")
+        last, at = self._last_key
+        if key is not None and key == last and not at_once:
+            time.sleep(max(0.0, at + DOUBLE_PRESS_S + 0.05 - time.monotonic()))
+        self._last_key = (key, time.monotonic())
         self.ws.send(json.dumps(message))
 
     def until(self, predicate: Callable[[dict], bool], timeout: float = 10.0) -> dict:

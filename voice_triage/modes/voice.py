@@ -84,7 +84,8 @@ class VoiceChannel:
     # -------------------------------------------------------------- speaking
 
     def say(self, text: str) -> None:
-        """Caption and speak one sentence."""
+        """Caption and speak one sentence (keys pressed before it answer nothing asked after it)."""
+        self.keys.showing()
         self.speech.say(text)
 
     def say_emergency(self, text: str) -> None:

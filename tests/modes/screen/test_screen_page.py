@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.screen import ScreenKiosk
+from voice_triage.modes.keys import DOUBLE_PRESS_S
 
 ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -52,6 +53,7 @@ class Screen:
 
     def __init__(self, driver, url: str):
         self.driver = driver
+        self._last_press: tuple[str, float] = ("", 0.0)
         driver.get(url)
         self.wait(lambda: not self.find("#waiting").get_attribute("hidden") or self.listens() > 0)
 
@@ -89,9 +91,26 @@ class Screen:
         buttons = [b for b in self.driver.find_elements(By.CSS_SELECTOR, "button") if b.is_displayed()
                    and b.text == label]
         assert buttons, f"no visible button {label!r}"
+        self._paced(label)
         buttons[0].click()
 
+    def key(self, key: str) -> None:
+        """Press one key of the keyboard on the page."""
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        self._paced(key)
+        ActionChains(self.driver).send_keys(key).perform()
+
+    def _paced(self, what: str) -> None:
+        """A person does not press one button twice within keys.DOUBLE_PRESS_S on two questions: a second press
+        that soon is a double press, and is not taken."""
+        last, at = self._last_press
+        if what == last:
+            time.sleep(max(0.0, at + DOUBLE_PRESS_S + 0.05 - time.monotonic()))
+        self._last_press = (what, time.monotonic())
+
     def type(self, words: str) -> None:
+        self._last_press = ("", 0.0)
         field = self.find("#words")
         field.clear()
         field.send_keys(words)
@@ -221,13 +240,13 @@ def test_keyboard_only_a_whole_session(browser):
                             what="focus in the typing box")
                 ActionChains(browser).send_keys(persona["open"] + Keys.ENTER).perform()
             elif question in ("consent", "confirm"):
-                ActionChains(browser).send_keys("y").perform()
+                screen.key("y")
             elif question == "more":  # a free question: the typing box has the focus
                 screen.wait(lambda: browser.switch_to.active_element.get_attribute("id") == "words",
                             what="focus in the typing box")
                 ActionChains(browser).send_keys("no" + Keys.ENTER).perform()
             else:
-                ActionChains(browser).send_keys(KEYS[persona["features"].get(question, "no")]).perform()
+                screen.key(KEYS[persona["features"].get(question, "no")])
         assert screen.attribute("disposition") == persona["expect"]["disposition"]
         kiosk.wait_sessions(1)
 

@@ -33,6 +33,9 @@ class HubKeys:
     def drain(self) -> None:
         self.hub.drain()
 
+    def showing(self) -> None:
+        """Nothing to do: the page stamps each answer with the sentences it had shown (`seen`)."""
+
     def close(self) -> None:
         """The hub outlives the voice channel (which is reopened after a lost device)."""
 

@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from voice_triage.dialogue.events import Heard
-from voice_triage.modes.keys import START as START_KEY
+from voice_triage.dialogue.events import Heard, HeardKind
+from voice_triage.modes.keys import START as START_KEY, DoublePress
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,9 @@ class ScreenHub:
         self._banner: str | None = None
         self._generation = 0
         self._timer: threading.Timer | None = None
-        self._inputs: queue.Queue[tuple[Heard, int | None]] = queue.Queue(maxsize=limits.max_inputs)
+        self._inputs: queue.Queue[tuple[Heard, int | None, float]] = queue.Queue(maxsize=limits.max_inputs)
+        self._presses = DoublePress()
+        """The second tap of a double tap on one button is not taken (keys.DOUBLE_PRESS_S)."""
         self._says = 0
         """Sentences of this session kept for the page (a page counts the same ones, on a reload too)."""
         self._question_at = 0
@@ -140,23 +142,33 @@ class ScreenHub:
         An input stamped with the sentences the page had shown (`seen`) is dropped when the page had not yet
         shown the question now asked: the second tap of a double tap on "No" must not answer the next question
         (a red flag, perhaps) before the person has seen it. A tap after the question appeared, while it is still
-        being spoken, counts. Inputs without a stamp (other front ends) are taken as they come."""
+        being spoken, counts. Inputs without a stamp (other front ends) are taken as they come. A button tapped
+        again within keys.DOUBLE_PRESS_S of its last tap is the second tap of a double tap, and is not taken
+        either: a page may already show the next question when it arrives."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = None if deadline is None else deadline - time.monotonic()
             try:
-                heard, seen = self._inputs.get_nowait() if left is not None and left <= 0 else \
+                heard, seen, at = self._inputs.get_nowait() if left is not None and left <= 0 else \
                     self._inputs.get(timeout=left)
             except queue.Empty:
                 return None
             with self._lock:
                 stale = seen is not None and seen < self._question_at
-            if not stale:
+            if stale:
+                logger.info("screen: an answer given before the question now asked was shown was not taken")
+            elif heard.kind is not HeardKind.KEY:
+                self._presses.forget()  # typed words come between two taps: the next tap is a new one
                 return heard
-            logger.info("screen: an answer given before the question now asked was shown was not taken")
+            elif self._presses.repeated(heard.key or "", at):
+                logger.info("screen: %r tapped again within %.1f s counts as one tap", heard.key,
+                            self._presses.window_s)
+            else:
+                return heard
 
     def drain(self) -> None:
         """Forget inputs not yet taken (a new person does not inherit the last one's presses)."""
+        self._presses.forget()
         while True:
             try:
                 self._inputs.get_nowait()
@@ -269,7 +281,7 @@ class ScreenHub:
     def _input(self, heard: Heard, seen: int | None = None) -> None:
         while True:
             try:
-                self._inputs.put_nowait((heard, seen))
+                self._inputs.put_nowait((heard, seen, time.monotonic()))
                 return
             except queue.Full:
                 try:
