@@ -1,9 +1,9 @@
 """A double press of "n" at the chest pain question, on the real terminal kiosk: is the breathing question left
 for the person, or answered "no" by the second press?
 
-`voice-triage kiosk` runs in a pseudo-terminal on the private PulseAudio server of scripts/pulse.sh (flite at
-320 wpm, the default recognizer); the keys are typed into the terminal as a person types them: y to wake, y to
-consent, ? at the open question, then "n" twice at the chest pain question, GAP seconds apart, either as soon as
+`voice-triage kiosk` runs in a pseudo-terminal on the private PulseAudio server of scripts/pulse.sh (started or
+reused through tests.support.virtual; flite at 320 wpm, the default recognizer); the keys are typed into the
+terminal as a person types them: y to wake, y to consent, ? at the open question, then "n" twice at the chest pain question, GAP seconds apart, either as soon as
 the question's caption appears (while it is read) or WAIT seconds later (while the kiosk listens). Prints one
 JSON line per case (`second_press`: "taken" when the screen shows "You: no" to the breathing question, "still
 asked" when it does not, "run failed" when the session did not get that far) and a summary line.
@@ -26,22 +26,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support.virtual import VirtualAudio  # noqa: E402
+
 CONFIG = ('[voice]\nrate = 320\ncaptions = "plain"\n[timeouts]\nlisten = 8\nidle = 20\n'
           '[wake]\ninvitation_interval = 5\n')
 BREATH = "short of breath?"
 CHEST = "tightness in your chest"
 LAUNCH = "import sys; from voice_triage.cli import main; sys.exit(main())"
-
-
-def pulse_env() -> dict[str, str]:
-    """The environment with scripts/pulse.sh's server started (or reused)."""
-    lines = subprocess.run(["bash", str(ROOT / "scripts/pulse.sh"), "start"], capture_output=True, text=True,
-                           check=True).stdout.splitlines()
-    env = dict(os.environ)
-    for line in lines:
-        name, _, value = line.removeprefix("export ").partition("=")
-        env[name] = value.strip("'\"")
-    return env
 
 
 def one_case(tree: Path, gap: float, wait: float, env: dict[str, str], config: Path,
@@ -92,7 +84,8 @@ def main() -> int:
     parser.add_argument("--waits", type=float, nargs="+", default=[0.0, 4.0],
                         help="seconds after the chest pain caption appears before the first press")
     args = parser.parse_args()
-    env = pulse_env()
+    audio = VirtualAudio.start()
+    env = {**os.environ, **audio.env}
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "kiosk.toml"
@@ -102,6 +95,7 @@ def main() -> int:
                 result, _ = one_case(args.tree.resolve(), gap, wait, env, config)
                 counts[result] = counts.get(result, 0) + 1
                 print(json.dumps({"gap_s": gap, "wait_s": wait, "second_press": result}), flush=True)
+    audio.stop()
     print(json.dumps({"tree": str(args.tree), "cases": sum(counts.values()), **counts}))
     return 0
 

@@ -88,6 +88,21 @@ class ScreenKiosk:
             raise self.error
 
 
+class Pacing:
+    """A person does not press one button twice within keys.DOUBLE_PRESS_S on two questions: a second press that
+    soon is a double press, and is not taken. `before(what)` waits, when needed, as such a person would."""
+
+    def __init__(self):
+        self._last: tuple[str | None, float] = (None, 0.0)
+
+    def before(self, what: str | None) -> None:
+        """`what` (a key or button; None: something else, such as typed words) is about to be pressed."""
+        last, at = self._last
+        if what is not None and what == last:
+            time.sleep(max(0.0, at + DOUBLE_PRESS_S + 0.05 - time.monotonic()))
+        self._last = (what, time.monotonic())
+
+
 class SocketPage:
     """A page's socket without a browser (websockets' own client): what another front end would do."""
 
@@ -97,16 +112,12 @@ class SocketPage:
         self._connection = connect(url, **kw)
         self.ws = self._connection.__enter__()
         self.seen: list[dict] = []
-        self._last_key: tuple[str | None, float] = (None, 0.0)
+        self._pacing = Pacing()
 
     def send(self, *, at_once: bool = False, **message) -> None:
-        """Send one message. A key sent again is sent keys.DOUBLE_PRESS_S after the last, as a person would tap
-        one button on two questions (sooner it is a double tap, and not taken), unless `at_once`."""
-        key = message.get("key")
-        last, at = self._last_key
-        if key is not None and key == last and not at_once:
-            time.sleep(max(0.0, at + DOUBLE_PRESS_S + 0.05 - time.monotonic()))
-        self._last_key = (key, time.monotonic())
+        """Send one message; the same key twice is paced as a person taps (`Pacing`) unless `at_once`."""
+        if not at_once:
+            self._pacing.before(message.get("key"))
         self.ws.send(json.dumps(message))
 
     def until(self, predicate: Callable[[dict], bool], timeout: float = 10.0) -> dict:

@@ -1,13 +1,13 @@
 """The keyboard fallback: single key presses read from a terminal in a background thread.
 
-The microphone is never blocked by the keyboard: a thread waits on the terminal with select()
-and puts each key, with the time it was pressed, in a queue that the voice channel looks at while it listens.
-A key answers only the question on the screen when it was pressed: keys pressed while earlier sentences were
-shown are forgotten when the next one is shown (`showing`), and the second press of a double press is not
-taken (DOUBLE_PRESS_S), so a double press of "n" never answers the next question, perhaps a red flag, unseen. The terminal is
-put in cbreak mode (keys arrive without Enter; Ctrl-C still interrupts) and restored on close.
-When standard input is not a terminal (a service, a pipe, /dev/null) there is no keyboard: the
-reader stays empty and nothing else changes.
+The microphone is never blocked by the keyboard: a thread waits on the terminal with select() and puts each
+key, with the time it was pressed, in a queue that the voice channel looks at while it listens. A key answers
+only the question on the screen when it was pressed: keys pressed while earlier sentences were shown are
+forgotten when the next one is shown (`showing`), and the second press of a double press is not taken
+(DOUBLE_PRESS_S), so a double press of "n" never answers the next question, perhaps a red flag, unseen.
+The terminal is put in cbreak mode (keys arrive without Enter; Ctrl-C still interrupts) and restored on close.
+When standard input is not a terminal (a service, a pipe, /dev/null) there is no keyboard: the reader stays
+empty and nothing else changes.
 """
 from __future__ import annotations
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.screen import ScreenKiosk
-from voice_triage.modes.keys import DOUBLE_PRESS_S
+from tests.support.screen import Pacing, ScreenKiosk
 
 ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -53,7 +52,7 @@ class Screen:
 
     def __init__(self, driver, url: str):
         self.driver = driver
-        self._last_press: tuple[str, float] = ("", 0.0)
+        self._pacing = Pacing()
         driver.get(url)
         self.wait(lambda: not self.find("#waiting").get_attribute("hidden") or self.listens() > 0)
 
@@ -91,26 +90,18 @@ class Screen:
         buttons = [b for b in self.driver.find_elements(By.CSS_SELECTOR, "button") if b.is_displayed()
                    and b.text == label]
         assert buttons, f"no visible button {label!r}"
-        self._paced(label)
+        self._pacing.before(label)
         buttons[0].click()
 
     def key(self, key: str) -> None:
         """Press one key of the keyboard on the page."""
         from selenium.webdriver.common.action_chains import ActionChains
 
-        self._paced(key)
+        self._pacing.before(key)
         ActionChains(self.driver).send_keys(key).perform()
 
-    def _paced(self, what: str) -> None:
-        """A person does not press one button twice within keys.DOUBLE_PRESS_S on two questions: a second press
-        that soon is a double press, and is not taken."""
-        last, at = self._last_press
-        if what == last:
-            time.sleep(max(0.0, at + DOUBLE_PRESS_S + 0.05 - time.monotonic()))
-        self._last_press = (what, time.monotonic())
-
     def type(self, words: str) -> None:
-        self._last_press = ("", 0.0)
+        self._pacing.before(None)
         field = self.find("#words")
         field.clear()
         field.send_keys(words)
