@@ -119,9 +119,11 @@ class EndpointConfig:
     timeout_s: float = 8.0
     """No speech within this much audio: the person said nothing (a "silence" outcome; --listen-timeout)."""
     complete_silence_ms: int = 300
-    """Shorter silence that ends the answer when the recognizer already holds a whole phrase of the
-    question's grammar ("no", "yes it does"): a short answer is not kept waiting for the full
-    trailing silence, while a sentence that stops mid-phrase still gets it."""
+    """The pause after which the recognizer is asked whether it already holds a whole phrase of the question
+    ("no", "yes it does"). It no longer ends the answer early: with the microphone closed while the assistant
+    speaks, words said after that pause ("no ... but my chest is tight now": 7 of 16 emergencies lost in two
+    kept-back spoken sets) were never heard. The answer ends after `trailing_silence_ms` either way; a whole
+    phrase is noted (Utterance.ended_by "complete", `went_on` when the person went on)."""
     settle_ms: int | None = 100
     """Decoding ahead: a pause this long has the recognizer decode the answer so far to the end while the
     endpointer waits out the rest of the silence (a recognizer with `pause`); the work is dropped if speech

@@ -28,8 +28,11 @@ class Utterance:
     started_at_s: float | None = None
     """Audio time at which speech was detected (None: no speech)."""
     ended_by: str = ""
-    """Why the answer ended: "silence" (trailing silence), "complete" (a shorter pause after a whole
-    phrase), "max_length", "end_of_audio" or "recognizer"."""
+    """Why the answer ended: "silence" (trailing silence), "complete" (trailing silence after what was already
+    a whole phrase at a shorter pause), "max_length", "end_of_audio" or "recognizer"."""
+    went_on: int = 0
+    """How many times the person went on speaking after what was already a whole answer ("no ... but my chest
+    is tight now"): each time the answer went on with them instead of ending."""
     speech_s: float = 0.0
     """Length of the audio handed to the recognizer."""
 
@@ -42,7 +45,10 @@ def segment(chunks: Iterable[bytes], config: EndpointConfig, info: Utterance | N
     The generator yields the pre-roll and then frame after frame until trailing silence, the
     maximum length or the end of the audio; the caller may stop consuming it at any time.
     `complete`, if given, is asked once per pause of `complete_silence_ms` whether what was heard
-    so far is a whole answer; if so the answer ends there. `pause`, if given, is told pause(True) once a
+    so far is a whole answer. A whole answer does not end the turn there: the answer ends only after the full
+    trailing silence, so words said after a short pause ("no ... but my chest is tight now") are part of it and
+    are heard (with the microphone half duplex, anything said after the turn ended would be said over the next
+    question and lost). What `complete` says is kept in `info` ("complete", `went_on`). `pause`, if given, is told pause(True) once a
     pause reaches `settle_ms` and pause(False) when speech comes again after it (always between frames:
     every frame before the call has been consumed, none after it).
     """
@@ -81,6 +87,7 @@ def _answer(stream: Iterator[np.ndarray], vad: VoiceActivity, preroll: list[np.n
     complete_after = max(1, math.ceil(config.complete_silence_ms / config.frame_ms))
     settle_after = None if config.settle_ms is None else max(1, math.ceil(config.settle_ms / config.frame_ms))
     paused = False
+    whole = False
     sent = 0
     for frame in preroll:
         sent += len(frame)
@@ -93,18 +100,21 @@ def _answer(stream: Iterator[np.ndarray], vad: VoiceActivity, preroll: list[np.n
         if paused and quiet == 0:
             paused = False
             pause(False)
+        if whole and quiet == 0:
+            whole = False
+            info.went_on += 1
+            log.debug("speech went on after a whole answer: the answer goes on")
         sent += len(frame)
         info.speech_s = sent / SAMPLE_RATE
         yield frame.tobytes()
         if quiet >= silence_needed:
-            info.ended_by = "silence"
+            info.ended_by = "complete" if whole else "silence"
             return
         if pause is not None and settle_after is not None and quiet == settle_after < silence_needed:
             paused = True
             pause(True)
         if complete is not None and quiet == complete_after < silence_needed and complete():
-            info.ended_by = "complete"
-            return
+            whole = True
         if sent >= max_samples:
             log.info("answer cut at the maximum length of %.1f s", config.max_utterance_s)
             info.ended_by = "max_length"
