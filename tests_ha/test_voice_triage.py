@@ -1,7 +1,12 @@
 """The Home Assistant integration: config flow, the agent carrying a conversation to its end, stop, and the
-emergency event, against a real voice-triage server."""
+emergency event, against a real voice-triage server, on the wyoming Home Assistant itself pins (1.5.4)."""
 from __future__ import annotations
 
+import json
+from importlib.metadata import version
+from pathlib import Path
+
+import homeassistant
 from homeassistant import config_entries
 from homeassistant.components import conversation
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -10,6 +15,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.voice_triage.client import converse
 from custom_components.voice_triage.const import DOMAIN, EVENT_EMERGENCY, UNREACHABLE
 
 NOBODY = 1
@@ -160,7 +166,9 @@ async def test_a_satellite_that_cannot_keep_the_microphone_open_goes_on_with_its
 
 async def test_home_assistants_own_wyoming_integration_finds_the_handle_service(hass: HomeAssistant, triage_server):
     """The built-in Wyoming integration pointed at the same server: a conversation agent, one utterance at a
-    time (it never keeps the microphone open), the emergency instruction first."""
+    time. On Home Assistant 2025.4's own wyoming (1.5.4) its transcripts carry no conversation id (that
+    version's Transcript.event() drops the context), so each utterance stands alone: a triage can begin but not
+    go on, and the emergency instruction still comes first on any utterance."""
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "conversation", {})
     entry = MockConfigEntry(domain="wyoming", data={"host": "127.0.0.1", "port": triage_server[0]},
@@ -173,6 +181,33 @@ async def test_home_assistants_own_wyoming_integration_finds_the_handle_service(
     first = await ask(hass, agents[0], "check my leg pain", None)
     assert "Shall we begin?" in first.response.speech["plain"]["speech"] and not first.continue_conversation
     second = await ask(hass, agents[0], "yes", first.conversation_id)
-    assert "tell me about the pain" in second.response.speech["plain"]["speech"]
+    assert second.conversation_id == first.conversation_id
+    assert "To begin, say: check my leg pain" in second.response.speech["plain"]["speech"]
     alarm = await ask(hass, agents[0], "I can't breathe", second.conversation_id)
     assert alarm.response.speech["plain"]["speech"].startswith(INSTRUCTION)
+
+
+def test_the_tests_run_on_home_assistants_own_wyoming():
+    """tests_ha/requirements.txt installs the wyoming that Home Assistant's `wyoming` integration pins (its
+    manifest), not a newer one that would hide what users of this Home Assistant get."""
+    manifest = json.loads((Path(homeassistant.__file__).parent / "components" / "wyoming" / "manifest.json")
+                          .read_text())
+    pins = [r for r in manifest["requirements"] if r.startswith("wyoming==")]
+    assert pins == [f"wyoming=={version('wyoming')}"], (pins, version("wyoming"))
+
+
+async def test_a_client_on_home_assistants_wyoming_keeps_each_conversation_across_connections(triage_server):
+    """Our agent's client on wyoming 1.5.4: two conversations interleaved, every utterance on a new
+    connection; each goes on by its own conversation id."""
+    port = triage_server[0]
+    a1 = await converse("127.0.0.1", port, "check my leg pain", "old-wyoming-a")
+    b1 = await converse("127.0.0.1", port, "check my leg pain", "old-wyoming-b")
+    assert a1.handled and b1.handled and a1.context["question"] == b1.context["question"] == "consent"
+    a2 = await converse("127.0.0.1", port, "yes", "old-wyoming-a")
+    assert a2.handled and a2.context["question"] == "open" and not a2.ended
+    b2 = await converse("127.0.0.1", port, "stop", "old-wyoming-b")
+    assert b2.ended and b2.context["disposition"] == "incomplete"
+    a3 = await converse("127.0.0.1", port, "my calves cramp when I walk and it goes away when I stop",
+                        "old-wyoming-a")
+    assert a3.handled and not a3.ended and a3.context["question"] not in ("consent", "open")
+    assert {r.context["conversation_id"] for r in (a1, a2, a3)} == {"old-wyoming-a"}

@@ -1,15 +1,17 @@
-"""One utterance to the voice-triage Wyoming server, and its reply."""
+"""One utterance to the voice-triage Wyoming server, and its reply.
+
+The events are built and read here as plain `Event`s, not through wyoming's dataclasses: Home Assistant 2025.4
+pins wyoming 1.5.4 (its `wyoming` integration's manifest), whose `Transcript.event()` drops the context, and
+with it the conversation id (every answer would begin anew), and whose `from_event` methods assert on an event
+without data. What goes on the wire is the same in every wyoming version."""
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from wyoming.asr import Transcript
 from wyoming.client import AsyncTcpClient
-from wyoming.error import Error
 from wyoming.event import Event
-from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
 
 from .const import SERVICE_NAME, TIMEOUT
@@ -48,8 +50,8 @@ async def _exchange(host: str, port: int, request: Event, answers: tuple[str, ..
                     raise TriageUnavailable("the connection closed")
                 if event.type in answers:
                     return event
-                if Error.is_type(event.type):
-                    raise TriageUnavailable(Error.from_event(event).text)
+                if event.type == "error":
+                    raise TriageUnavailable(str((event.data or {}).get("text") or "the server answered an error"))
     except (OSError, TimeoutError) as err:
         raise TriageUnavailable(str(err) or type(err).__name__) from err
 
@@ -64,10 +66,9 @@ async def describe(host: str, port: int) -> Info:
 
 async def converse(host: str, port: int, text: str, conversation_id: str) -> TriageReply:
     """Send one utterance of conversation `conversation_id`; the reply."""
-    request = Transcript(text, context={"conversation_id": conversation_id}).event()
+    request = Event(type="transcript", data={"text": text, "context": {"conversation_id": conversation_id}})
     event = await _exchange(host, port, request, ("handled", "not-handled"))
-    if Handled.is_type(event.type):
-        handled = Handled.from_event(event)
-        return TriageReply(handled.text or "", True, handled.context or {})
-    not_handled = NotHandled.from_event(event)
-    return TriageReply(not_handled.text or "", False, not_handled.context or {})
+    data = event.data or {}
+    context = data.get("context")
+    return TriageReply(str(data.get("text") or ""), event.type == "handled",
+                       context if isinstance(context, dict) else {})

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 
-from wyoming.asr import Transcript
 from wyoming.client import AsyncClient, AsyncTcpClient
 from wyoming.event import Event
 
@@ -71,11 +70,14 @@ class ServeProcess:
 
 
 async def say(port: int, text: str, conversation_id: str | None, client: AsyncClient | None = None) -> Event:
-    """One utterance as Home Assistant's Wyoming conversation agent sends it (a connection per utterance,
-    the conversation id in the context), or on `client` when given; the reply event."""
-    context = {"conversation_id": conversation_id} if conversation_id is not None else None
+    """One utterance as our Home Assistant agent (custom_components/voice_triage/client.py) sends it (a
+    connection per utterance, the conversation id in the context, the event built directly: wyoming before 1.7
+    drops the context of `Transcript(...).event()`), or on `client` when given; the reply event."""
+    data: dict = {"text": text}
+    if conversation_id is not None:
+        data["context"] = {"conversation_id": conversation_id}
     if client is not None:
-        await client.write_event(Transcript(text, context=context).event())
+        await client.write_event(Event(type="transcript", data=data))
         event = await asyncio.wait_for(client.read_event(), 30)
         assert event is not None, "the server closed the connection"
         return event

@@ -4,10 +4,15 @@ A client (Home Assistant's Wyoming integration, our own Home Assistant agent in 
 Wyoming client) sends a `transcript` event; the reply is a `handled` event whose text is everything the
 assistant says in turn (the emergency instruction first, the next question last) and whose context says
 whether the conversation has ended, the red flag raised and the disposition. `not-handled` answers an
-utterance that is not for the triage, or one more conversation than `max_conversations`.
+utterance that is not for the triage, or one more conversation than `max_conversations`. Replies are built as
+plain events (`reply`, `error`), not through wyoming's dataclasses, so that what is written is the same under
+every wyoming this package allows (>= 1.5.4, Home Assistant 2025.4's pin, whose dataclasses drop fields that
+later versions keep: its `Transcript.event()` drops the context).
 
 The conversation is `context.conversation_id` when the client sends one (Home Assistant opens a connection
-per utterance), otherwise the connection itself (forgotten when it closes). `describe` gets the service's
+per utterance), otherwise the connection itself (forgotten when it closes): a client whose wyoming is older
+than 1.7 and that builds its transcript with `Transcript(text, context=...).event()` (Home Assistant 2025.4's
+own Wyoming integration) sends no context, so each of its utterances stands alone. `describe` gets the service's
 `info`; `ping` a `pong`. Anything else, a malformed or oversized event, or an event of a kind this server does
 not offer, gets an `error` event; a malformed one then closes the connection (the stream cannot be trusted).
 Nothing said is logged or kept once its conversation ends or expires.
@@ -25,11 +30,9 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from wyoming.asr import Transcript
-from wyoming.error import Error
 from wyoming.event import Event, async_write_event
-from wyoming.handle import Handled, NotHandled
 from wyoming.info import Attribution, Describe, HandleModel, HandleProgram, Info
-from wyoming.ping import Ping, Pong
+from wyoming.ping import Ping
 
 from voice_triage import __version__
 from voice_triage.errors import VoiceTriageError
@@ -135,6 +138,16 @@ async def read_event(reader: asyncio.StreamReader, limits: ServerLimits) -> Even
     return Event(type=header["type"], data=data, payload=payload)
 
 
+def reply(kind: str, text: str, context: dict) -> Event:
+    """A `handled` or `not-handled` event: `text` and `context` in its data, whatever wyoming is installed."""
+    return Event(type=kind, data={"text": text, "context": context})
+
+
+def error(text: str, code: str) -> Event:
+    """An `error` event with `text` and `code`."""
+    return Event(type="error", data={"text": text, "code": code})
+
+
 def _length(header: dict, key: str, most: int) -> int:
     value = header.get(key)
     if value is None:
@@ -198,7 +211,7 @@ class WyomingServer:
         self._connections += 1
         try:
             if self._connections > self.limits.max_connections:
-                await async_write_event(Error(text="The server is busy; try again shortly.", code="busy").event(), writer)
+                await async_write_event(error("The server is busy; try again shortly.", "busy"), writer)
                 return
             while True:
                 try:
@@ -208,7 +221,7 @@ class WyomingServer:
                 except BadEvent as exc:
                     self.errors += 1
                     logger.info("connection %d sent %s; closing it", number, exc)
-                    await async_write_event(Error(text=f"Not a Wyoming event: {exc}.", code="bad-event").event(), writer)
+                    await async_write_event(error(f"Not a Wyoming event: {exc}.", "bad-event"), writer)
                     return
                 if event is None:
                     return
@@ -229,32 +242,28 @@ class WyomingServer:
         if Describe.is_type(event.type):
             return info().event()
         if Ping.is_type(event.type):
-            return Pong(text=event.data.get("text")).event()
+            return Event(type="pong", data={"text": event.data.get("text")})
         if not Transcript.is_type(event.type):
             self.errors += 1
-            return Error(text=f"This service handles transcripts only, not {event.type[:40]!r}.",
-                         code="not-supported").event()
+            return error(f"This service handles transcripts only, not {event.type[:40]!r}.", "not-supported")
         text = event.data.get("text")
         context = event.data.get("context") or {}
         cid = context.get("conversation_id") if isinstance(context, dict) else None
         if not isinstance(text, str) or (cid is not None and not isinstance(cid, str)):
             self.errors += 1
-            return Error(text="A transcript needs text (and a conversation_id that is text).",
-                         code="bad-transcript").event()
+            return error("A transcript needs text (and a conversation_id that is text).", "bad-transcript")
         if cid is not None and not 0 < len(cid) <= self.limits.max_conversation_id:
             self.errors += 1
-            return Error(text=f"A conversation_id must be 1 to {self.limits.max_conversation_id} characters.",
-                         code="bad-transcript").event()
+            return error(f"A conversation_id must be 1 to {self.limits.max_conversation_id} characters.",
+                         "bad-transcript")
         cid = cid or own_id
         # On the loop itself: a turn takes about a millisecond (an over-long transcript's emergency windows a few
         # tens), and worker threads would each grow their own malloc arena (RSS crept 35 -> 104 MiB over 1,500
         # conversations with the default executor; 70 and flat without it).
-        reply = self.conversations.reply(cid, text[:MAX_TRANSCRIPT + 1])
+        said = self.conversations.reply(cid, text[:MAX_TRANSCRIPT + 1])
         self.handled += 1
-        out = {**reply.context(), "conversation_id": cid}
-        if reply.handled:
-            return Handled(text=reply.text, context=out).event()
-        return NotHandled(text=reply.text, context=out).event()
+        out = {**said.context(), "conversation_id": cid}
+        return reply("handled" if said.handled else "not-handled", said.text, out)
 
 
 def run_server(conversations: Conversations, uri: str, limits: ServerLimits | None = None,
