@@ -109,8 +109,9 @@ def _add(p: argparse.ArgumentParser, groups: set[str], *, sub: bool) -> None:
     if "voice" in groups:
         p.add_argument("--rate", type=int, metavar="WPM", default=d(None), help="speaking rate in words per minute")
         p.add_argument("--volume", type=float, default=d(None), help="speaking volume, 0 to 1")
-        p.add_argument("--voice", default=d(None), help="a voice of the text-to-speech engine (flite: slt, rms, awb; "
-                       "pyttsx3: an espeak-ng voice such as gmw/en-us; piper: joe or a .onnx file)")
+        p.add_argument("--voice", default=d(None), help="a voice of the text-to-speech engine (flite: rms (the "
+                       "default), slt, awb, kal16, kal; pyttsx3: an espeak-ng voice such as gmw/en-us; piper: joe "
+                       "or a .onnx file)")
         p.add_argument("--tts", choices=TTS_CHOICES, default=d(None),
                        help="the text-to-speech engine (auto: the clearest one installed: flite, else piper, else pyttsx3)")
         p.add_argument("--no-captions", action="store_true", default=d(False), help="do not print what is spoken")
@@ -323,6 +324,17 @@ def voice_channel(stages: Stages, *, keys=None, speaker_required: bool = False, 
     return VoiceChannel(speech, listener, mic, keys=keys() if keys else None, base_settings=speech.settings)
 
 
+def _check_named_devices(stages: Stages) -> None:
+    """A microphone or speaker named (--input-device, --output-device, the kiosk's [audio]) that matches no
+    device: NoSuchDeviceError before anything opens, so every mode that takes them says one line, exit 2."""
+    from voice_triage.audio.sinks import check_output_device
+    from voice_triage.audio.sources import check_input_device
+
+    if stages.input_device is not None:
+        check_input_device(stages.input_device)
+    check_output_device(stages.output_device)
+
+
 def _run_say(settings: Settings) -> int:
     """`voice-triage say TEXT [--out FILE.wav]`: one sentence with the configured engine, voice, rate and
     volume, on the speaker or into a WAV file (how a kiosk owner tries voices). 0, or 1 with one line."""
@@ -334,6 +346,7 @@ def _run_say(settings: Settings) -> int:
     if not text:
         print("voice-triage say: give the sentence to speak, in quotes.", file=sys.stderr)
         return 2
+    _check_named_devices(stages)
     recording = RecordingSink() if settings.out else None
     speech = open_speech_output(stages.voice, output_device=stages.output_device, sink=recording,
                                 captions=Captions(sys.stderr, "plain" if stages.captions != "off" else "off"))
@@ -355,6 +368,7 @@ def _run_live(stages: Stages) -> int:
     """The live session: microphone and speaker."""
     from voice_triage.modes.live import run_live
 
+    _check_named_devices(stages)
     channel = voice_channel(stages)
     try:
         return run_live(triage_factory(stages), channel).exit_code
@@ -385,10 +399,8 @@ def _run_kiosk(settings: Settings) -> int:
     web = settings.command == "web"
     config = kiosk_config(settings)
     stages = kiosk_stages(config)
-    if stages.input_device is not None and not web:
-        from voice_triage.audio.sources import check_input_device
-
-        check_input_device(stages.input_device)  # a named microphone that does not exist: one line, exit 2
+    if not web:
+        _check_named_devices(stages)
     content = load_content()
     screen = screen_server(config, web) if web or config.screen.enabled else None
     try:

@@ -1,5 +1,5 @@
-"""The public API (voice_triage.Triage, issue 21): the README's example runs as written; many conversations in
-one process keep nothing in common; typed events only (JSON exists at the JSON-lines edge alone)."""
+"""The public API (voice_triage.Triage, issue 21): the documented example (docs/design.md) runs as written; many
+conversations in one process keep nothing in common; typed events only (JSON exists at the JSON-lines edge alone)."""
 from __future__ import annotations
 
 import contextlib
@@ -18,19 +18,19 @@ from voice_triage import EmergencyEvent, EndEvent, Heard, ListenEvent, SayEvent,
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def readme_example() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def documented_example() -> str:
+    text = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
     section = text.split("## Use it from Python", 1)[1]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def test_the_readme_example_runs_as_written_and_reaches_its_disposition():
-    code = readme_example()
-    assert len(code.strip().splitlines()) <= 12, "the README promises a short example"
+def test_the_documented_example_runs_as_written_and_reaches_its_disposition():
+    code = documented_example()
+    assert len(code.strip().splitlines()) <= 12, "docs/design.md promises a short example"
     out = io.StringIO()
     scope: dict = {}
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - our own README
+        exec(compile(code, "docs/design.md", "exec"), scope)  # noqa: S102 - our own docs
     printed = out.getvalue().splitlines()
     assert printed[-1] == "see_doctor", printed[-5:]
     assert any("Shall we begin?" in line for line in printed)

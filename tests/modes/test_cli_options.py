@@ -57,14 +57,26 @@ def test_the_kiosk_takes_typed_options_over_its_file():
         with_overrides(config, {"voice": {"rate": 5}})
 
 
+@pytest.mark.parametrize("mode", [["kiosk", "--no-captions"], ["--no-captions"], ["say", "hello"]],
+                         ids=["kiosk", "live", "say"])
 @pytest.mark.parametrize("option,what", [("--input-device", "microphone"), ("--output-device", "speaker")])
-def test_a_device_that_does_not_exist_is_one_line_and_exit_2(option, what):
-    proc = subprocess.run([EXE, "kiosk", option, "nonsense-device-xyz", "--no-captions"], capture_output=True,
+def test_a_device_that_does_not_exist_is_one_line_and_exit_2(mode, option, what):
+    """In every mode that takes the device options, as the README says (the live session went on in captions
+    with a speaker that matched nothing, and `say` said three lines and exit 1)."""
+    proc = subprocess.run([EXE, *mode, option, "nonsense-device-xyz"], capture_output=True,
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode == 2, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if "INFO" not in line]
     assert lines == [f"voice-triage: There is no {what} called 'nonsense-device-xyz'; "
                      "`voice-triage devices` lists them."], proc.stderr
+
+
+@pytest.mark.parametrize("option,what", [("--input-device", "microphone"), ("--output-device", "speaker")])
+def test_a_device_number_that_is_no_such_device_is_one_line_and_exit_2(option, what):
+    proc = subprocess.run([EXE, "say", "hello", option, "999"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert (proc.returncode, proc.stderr.strip()) == \
+        (2, f"voice-triage: There is no {what} called '999'; `voice-triage devices` lists them."), proc.stderr
 
 
 def test_the_voice_activity_detector_is_chosen_on_the_command_line_or_in_the_kiosk_file(tmp_path):

@@ -218,6 +218,39 @@ def parse_device(spec: str | int | None) -> int | str | None:
     return int(text) if text.isdigit() else text
 
 
+def check_output_device(device: str | int | None) -> None:
+    """NoSuchDeviceError (one line) when `device` (``--output-device``: an index or part of a name) matches no
+    speaker, found the way :class:`SpeakerSink` finds it; nothing when it matches one or names none.
+
+    Only "no such device" is decided here: a sound system that cannot be asked is left to the mode (which may
+    go on in captions), as before."""
+    wanted = parse_device(device)
+    if wanted is None:
+        return
+    try:
+        import sounddevice as sd
+    except (ImportError, OSError) as exc:
+        raise AudioDeviceError(
+            f"Cannot play sound: the sounddevice package or the PortAudio library is missing ({exc})."
+        ) from exc
+    missing = NoSuchDeviceError(f"There is no speaker called {str(wanted)!r}; `voice-triage devices` lists them.")
+    try:
+        devices = sd.query_devices()
+    except Exception as exc:  # PortAudio errors are plain Exceptions (sd.PortAudioError)
+        logger.debug("cannot list the devices to check %r: %s", wanted, exc)
+        return
+    if isinstance(wanted, int):
+        if not 0 <= wanted < len(devices) or devices[wanted].get("max_output_channels", 0) < 1:
+            raise missing
+        return
+    try:
+        sd.query_devices(wanted, kind="output")
+    except ValueError as exc:
+        if "matching" in str(exc):
+            raise missing from None
+        # several speakers fit the name: SpeakerSink says so when it opens
+
+
 class SpeakerSink:
     """Plays through ``sounddevice`` on an output device (the default one unless given).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -275,3 +276,12 @@ def test_sigterm_stops_the_server_cleanly():
         run(say(running.port, "leg pain", "bye"))
         assert running.stop() == 0
     assert any("stopped: 1 utterances handled" in line for line in running.lines)
+
+
+def test_ctrl_c_stops_the_server_with_exit_status_130_as_every_mode():
+    """SIGINT (Ctrl-C) ends `serve` with 130, as it ends every other mode; SIGTERM (above) stays 0."""
+    with ServeProcess() as running:
+        run(say(running.port, "leg pain", "ctrl-c"))
+        running.process.send_signal(signal.SIGINT)
+        assert running.process.wait(60) == 130, running.lines
+        running.wait_for_line("stopped: 1 utterances handled")

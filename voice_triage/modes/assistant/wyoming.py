@@ -36,6 +36,7 @@ from wyoming.ping import Ping
 
 from voice_triage import __version__
 from voice_triage.errors import VoiceTriageError
+from voice_triage.modes import EXIT_INTERRUPTED, EXIT_OK
 from voice_triage.modes.assistant.conversations import MAX_TRANSCRIPT, Conversations
 
 logger = logging.getLogger(__name__)
@@ -268,19 +269,26 @@ class WyomingServer:
 
 def run_server(conversations: Conversations, uri: str, limits: ServerLimits | None = None,
                announce=None) -> int:
-    """Serve until SIGTERM or SIGINT; `announce(uri)` is called once it listens. 0 on a clean stop."""
+    """Serve until SIGTERM or SIGINT; `announce(uri)` is called once it listens. 0 after SIGTERM (a service
+    manager's stop), 130 after SIGINT (Ctrl-C), as every other mode."""
+    stopped_by: list[int] = []
 
     async def main() -> None:
         server = WyomingServer(conversations, uri, limits)
         await server.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def stopping(sig: int) -> None:
+            stopped_by.append(sig)
+            stop.set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
+                loop.add_signal_handler(sig, stopping, sig)
         if announce is not None:
             announce(server.uri)
         await server.serve(stop)
 
     asyncio.run(main())
-    return 0
+    return EXIT_INTERRUPTED if signal.SIGINT in stopped_by[:1] else EXIT_OK
