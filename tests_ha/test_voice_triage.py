@@ -211,3 +211,34 @@ async def test_a_client_on_home_assistants_wyoming_keeps_each_conversation_acros
                         "old-wyoming-a")
     assert a3.handled and not a3.ended and a3.context["question"] not in ("consent", "open")
     assert {r.context["conversation_id"] for r in (a1, a2, a3)} == {"old-wyoming-a"}
+
+
+async def _other_server(replies: list[bytes]):
+    """A Wyoming server that is not voice-triage: answers every event with the next of `replies` (raw lines)."""
+    import asyncio
+
+    async def serve(reader, writer):
+        for raw in replies:
+            await reader.readline()
+            writer.write(raw)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_another_wyoming_server_is_cannot_connect_not_an_error(hass: HomeAssistant):
+    """A server that answers `describe` with an `info` without data (or with a handle list that is no list)
+    crashed the config flow on wyoming 1.5.4 (`Info.from_event` asserts): now it is "cannot connect"."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    for raw in (b'{"type": "info"}\n', b'{"type": "info", "data": {"handle": "voice-triage"}}\n',
+                b'{"type": "info", "data": {"handle": [{"name": "something-else"}, 3]}}\n'):
+        server, port = await _other_server([raw])
+        try:
+            result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_USER})
+            result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_HOST: "127.0.0.1",
+                                                                                         CONF_PORT: port})
+            assert result["type"] is FlowResultType.FORM and result["errors"] == {"base": "cannot_connect"}, raw
+        finally:
+            server.close()

@@ -12,7 +12,6 @@ from typing import Any
 
 from wyoming.client import AsyncTcpClient
 from wyoming.event import Event
-from wyoming.info import Describe, Info
 
 from .const import SERVICE_NAME, TIMEOUT
 
@@ -56,12 +55,17 @@ async def _exchange(host: str, port: int, request: Event, answers: tuple[str, ..
         raise TriageUnavailable(str(err) or type(err).__name__) from err
 
 
-async def describe(host: str, port: int) -> Info:
-    """The server's info; TriageUnavailable when it cannot be had or is not voice-triage."""
-    info = Info.from_event(await _exchange(host, port, Describe().event(), ("info",)))
-    if not any(program.name == SERVICE_NAME for program in info.handle):
+async def describe(host: str, port: int) -> dict[str, Any]:
+    """The server's `info` data; TriageUnavailable when it cannot be had or is not voice-triage. Read as plain
+    data: wyoming 1.5.4's `Info.from_event` asserts on an `info` without data (another server's), which would
+    reach the person adding the integration as an error instead of "cannot connect"."""
+    event = await _exchange(host, port, Event(type="describe"), ("info",))
+    data = event.data if isinstance(event.data, dict) else {}
+    handle = data.get("handle")
+    programs = handle if isinstance(handle, list) else []
+    if not any(isinstance(program, dict) and program.get("name") == SERVICE_NAME for program in programs):
         raise TriageUnavailable("not a voice-triage server")
-    return info
+    return data
 
 
 async def converse(host: str, port: int, text: str, conversation_id: str) -> TriageReply:
