@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from voice_triage.errors import ExtrasMissingError, VoiceTriageError
 from voice_triage.modes import EXIT_INTERRUPTED, EXIT_USAGE
 from voice_triage.recognition.config import ASR_CHOICES, VAD_CHOICES, EndpointConfig, RecognizerConfig
+from voice_triage.recognition.download import DownloadRequest, add_arguments as add_download_arguments, request_from
 from voice_triage.speech.settings import TTS_CHOICES, VoiceSettings
 
 log = logging.getLogger("voice_triage")
@@ -54,8 +55,8 @@ class Settings:
     """live, text, jsonl, demo, devices, download-model, kiosk or doctor."""
     stages: Stages = Stages()
     """The stage configurations."""
-    extra: tuple[str, ...] = ()
-    """download-model: the arguments after the command, passed on."""
+    download: DownloadRequest | None = None
+    """download-model: which model, where from and to."""
     persona: str = "pad"
     """demo: which scripted patient speaks."""
     out: str | None = "voice-triage-demo.wav"
@@ -161,7 +162,7 @@ def parser() -> argparse.ArgumentParser:
     subs = p.add_subparsers(dest="command", metavar="COMMAND", title="subcommands",
                             help="another mode (each has its own --help)")
     for name, (text, groups) in SUBCOMMANDS.items():
-        sp = subs.add_parser(name, help=text, description=text, add_help=name != "download-model")
+        sp = subs.add_parser(name, help=text, description=text)
         if name == "demo":
             sp.add_argument("--persona", default="pad", help="the scripted patient")
             sp.add_argument("--out", default="voice-triage-demo.wav", help="the WAV file to write")
@@ -181,7 +182,7 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--idle", type=float, metavar="SECONDS", default=ServeSettings.idle,
                             help="forget a conversation after this long without a word (default %(default)g)")
         if name == "download-model":
-            sp.add_argument("extra", nargs=argparse.REMAINDER, help="the model and options (its --help lists them)")
+            add_download_arguments(sp)
         _add(sp, groups, sub=True)
     return p
 
@@ -189,10 +190,8 @@ def parser() -> argparse.ArgumentParser:
 def parse_args(argv: list[str] | None) -> Settings:
     p = parser()
     a, unknown = p.parse_known_args(argv)
-    if a.command == "download-model":
-        a.extra = [*a.extra, *unknown]  # its own parser reads them (and answers its --help)
-    elif unknown:
-        p.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:  # told by the subcommand's own parser, so that its usage (not the top level's) is shown
+        _unrecognized(_subparser(p, a.command) if a.command else p, unknown)
     logging.basicConfig(level=logging.INFO if a.verbose or a.command in ("kiosk", "web", "serve") else logging.WARNING, stream=sys.stderr,
                         format="voice-triage: %(levelname)s: %(message)s")
     if not a.verbose:
@@ -217,10 +216,27 @@ def parse_args(argv: list[str] | None) -> Settings:
         p.error(str(exc))
     stages = Stages(recognizer, endpoint, voice, "off" if get("no_captions") else "large",
                     get("input_device"), get("output_device"))
-    return Settings(command=command, stages=stages, extra=tuple(get("extra") or ()), persona=get("persona") or "pad",
+    download = request_from(a.model, a.dest, a.url, a.sha256) if command == "download-model" else None
+    return Settings(command=command, stages=stages, download=download, persona=get("persona") or "pad",
                     text=get("text"),
                     out=get("out") if command == "say" else (get("out") or "voice-triage-demo.wav"), config=get("config"),
                     given={k: values[k] for k in typed if k in values}, serve=serve, verbose=bool(get("verbose")))
+
+
+def _subparser(p: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of the subcommand `command`."""
+    subs = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+    return subs.choices[command]
+
+
+def _unrecognized(p: argparse.ArgumentParser, unknown: list[str]) -> None:
+    """Exit 2 through `p` with its usage: the arguments it does not know, and the option meant, when one is close."""
+    import difflib
+
+    options = [o for action in p._actions for o in action.option_strings if o.startswith("--")]
+    near = [m for arg in unknown if arg.startswith("--")
+            for m in difflib.get_close_matches(arg.split("=", 1)[0], options, n=1, cutoff=0.8)]
+    p.error(f"unrecognized arguments: {' '.join(unknown)}" + (f" (did you mean {' or '.join(near)}?)" if near else ""))
 
 
 def _given(argv: list[str] | None) -> set[str]:
@@ -268,9 +284,9 @@ def run(settings: Settings) -> int:
         print(list_devices())
         return 0
     if settings.command == "download-model":
-        from voice_triage.recognition import download_main
+        from voice_triage.recognition.download import run_download
 
-        return download_main(list(settings.extra))
+        return run_download(settings.download or DownloadRequest())
     if settings.command in ("kiosk", "web"):
         return _run_kiosk(settings)
     if settings.command == "serve":
