@@ -229,7 +229,8 @@ class SpeakerSink:
     """Plays through ``sounddevice`` on an output device (the default one unless given).
 
     Each clip gets its own short-lived output stream at the clip's own sample rate, fed from
-    PortAudio's callback (no underruns while the program is busy) and drained after the last
+    PortAudio's callback with PortAudio's "high" latency (OUTPUT_LATENCY: seldom an underrun on a busy
+    machine, and none reported by ALSA on the terminal: audio.alsa) and drained after the last
     block: when :meth:`play` returns, the speaker is silent and the microphone may listen again.
     """
 
