@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import logging
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, TextIO
@@ -43,7 +41,8 @@ def _fetch(url: str, out: Path, sha256: str | None, *, progress: TextIO | None, 
            instead: str, size: int | None = None) -> None:
     """Stream `url` into the file `out`, showing progress; ModelError (one sentence) when it cannot be fetched
     or its SHA-256 (or its size, when given) is not the expected one."""
-    import urllib.error  # here, as zipfile below: the command line reads this module's options at every start
+    import hashlib  # here, as tempfile and zipfile below: the command line reads this module's options at every start
+    import urllib.error
     import urllib.request
 
     digest = hashlib.sha256()
@@ -87,7 +86,8 @@ def download_vosk_model(dest: str | Path | None = None, *, url: str = MODEL_URL,
         validate_vosk_model(target)
         log.info("The Vosk model is already in %s", target)
         return target
-    import zipfile  # here: the command line reads this module's options at every start
+    import tempfile
+    import zipfile
 
     with _folder(dest_dir), tempfile.TemporaryDirectory(prefix=f".{name}-", dir=dest_dir) as tmp:
         archive = Path(tmp) / f"{name}.zip"
@@ -202,6 +202,8 @@ def download_whisper_model(name: str, dest: str | Path | None = None, *, base_ur
         return target
     if progress is not None:
         progress.write(f"Downloading {name} ({model.size / 1e6:.0f} MB) from {model.repo} at {model.revision[:10]}\n")
+    import tempfile
+
     with _folder(dest_dir), tempfile.TemporaryDirectory(prefix=f".{name}-", dir=dest_dir) as tmp:
         folder = Path(tmp) / name
         folder.mkdir()
