@@ -6,9 +6,12 @@ from setuptools import find_packages, setup
 
 CONTENT = ("prompts", "grammars", "rules")
 
+STATIC = "voice_triage.modes.screen.static"
+"""A folder of data, not code, but Python could import it (a namespace package), so setuptools wants it named."""
+
 setup(
-    packages=find_packages(include=["voice_triage", "voice_triage.*"]) + [f"voice_triage.content.{d}" for d in CONTENT],
+    packages=find_packages(include=["voice_triage", "voice_triage.*"]) + [f"voice_triage.content.{d}" for d in CONTENT]
+    + [STATIC],
     package_dir={f"voice_triage.content.{d}": d for d in CONTENT},
-    package_data={**{f"voice_triage.content.{d}": ["*.yaml", "*.json"] for d in CONTENT},
-                  "voice_triage.modes.screen": ["static/*"]},
+    package_data={**{f"voice_triage.content.{d}": ["*.yaml", "*.json"] for d in CONTENT}, STATIC: ["*"]},
 )

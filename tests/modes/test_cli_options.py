@@ -40,6 +40,48 @@ def test_an_unknown_option_is_one_line_and_exit_2():
     assert proc.returncode == 2 and proc.stderr.strip().endswith("error: unrecognized arguments: --bogus")
 
 
+@pytest.mark.parametrize("argv,meant", [(["kiosk", "--scren"], "--screen"), (["demo", "--outt", "x.wav"], "--out"),
+                                        (["download-model", "--dset=/tmp/x"], "--dest"),
+                                        (["doctor", "--confg", "kiosk.toml"], "--config")])
+def test_a_typo_in_a_subcommand_option_shows_that_subcommand_usage(argv, meant):
+    """`voice-triage kiosk --scren` printed the top level's usage (the live session's options), not the kiosk's."""
+    proc = subprocess.run([EXE, *argv], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"usage: voice-triage {argv[0]} "), proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == \
+        f"voice-triage {argv[0]}: error: unrecognized arguments: {' '.join(argv[1:])} (did you mean {meant}?)"
+
+
+def test_download_model_takes_its_options_before_the_model_name():
+    """`voice-triage download-model --dest DIR` said "invalid choice: 'DIR'" (the option went after its value)."""
+    from voice_triage.recognition.download import MODEL_SHA256, DownloadRequest
+
+    assert parse_args(["download-model", "--dest", "/m", "whisper-small.en"]).download == \
+        DownloadRequest("whisper-small.en", "/m", None, MODEL_SHA256)
+    assert parse_args(["download-model", "whisper-base.en", "--dest", "/m", "--url", "U"]).download == \
+        DownloadRequest("whisper-base.en", "/m", "U", MODEL_SHA256)
+    assert parse_args(["download-model", "--sha256", "none", "--dest", "/m"]).download == \
+        DownloadRequest("vosk", "/m", None, None)
+    assert parse_args(["download-model"]).download == DownloadRequest()
+
+
+@pytest.mark.parametrize("argv,url", [
+    (["--dest", "{dest}", "--url", "https://models.invalid/vosk-model-small-en-us-0.15.zip"],
+     "https://models.invalid/vosk-model-small-en-us-0.15.zip"),
+    (["--dest", "{dest}", "whisper-base.en", "--url", "https://hf.invalid"],
+     "https://hf.invalid/Systran/faster-whisper-base.en/resolve/"),
+])
+def test_a_failed_download_says_why_in_one_line_and_leaves_no_folder_behind(tmp_path, argv, url):
+    """A real failed download (the .invalid domain never resolves, online or not): it left an empty folder."""
+    dest = tmp_path / "models" / "here"
+    proc = subprocess.run([EXE, "download-model", *(a.format(dest=dest) for a in argv)], capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"download-model: Could not download {url}"), proc.stderr
+    assert "invalid choice" not in proc.stderr and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == [], "the folders the download made are removed again"
+
+
 def test_options_before_or_after_the_subcommand_mean_the_same():
     a = parse_args(["--asr", "pocketsphinx", "kiosk", "--rate", "120"])
     b = parse_args(["kiosk", "--asr", "pocketsphinx", "--rate", "120"])

@@ -44,6 +44,14 @@ def test_bad_lines_are_not_understood_and_the_session_goes_on():
     assert [e["question"] for e in evs if e["event"] == "listen"][:4] == ["consent"] * 4
 
 
+def test_an_audio_file_that_does_not_exist_is_one_plain_sentence():
+    """It said "The audio file /no/such.wav does not exist.; treated as not understood"."""
+    proc = run([{"audio": "/no/such.wav"}, {"text": "yes"}], "--io", "jsonl", "--asr", "pocketsphinx")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("voice-triage: line 1")]
+    assert lines == ["voice-triage: line 1: The audio file /no/such.wav does not exist; treated as not understood"]
+
+
 def test_silence_line():
     proc = run([{"silence": True}], "--io", "jsonl")
     evs = events(proc)

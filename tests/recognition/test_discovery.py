@@ -155,7 +155,11 @@ def test_download_with_a_bad_checksum_leaves_nothing(tmp_path):
     dest = tmp_path / "cache"
     with pytest.raises(ModelError, match="corrupt: SHA-256"):
         download_vosk_model(dest, url=archive.as_uri(), sha256="0" * 64, progress=None)
-    assert list(dest.iterdir()) == []
+    assert not dest.exists(), "the folder the download made is removed again"
+    dest.mkdir()
+    with pytest.raises(ModelError, match="corrupt: SHA-256"):
+        download_vosk_model(dest, url=archive.as_uri(), sha256="0" * 64, progress=None)
+    assert dest.is_dir() and list(dest.iterdir()) == [], "a folder that was there is kept, empty"
 
 
 def test_offline_download_fails_with_one_sentence_and_exit_1(tmp_path, capsys):

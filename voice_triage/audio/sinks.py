@@ -17,6 +17,7 @@ import wave
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from voice_triage.audio import alsa
 from voice_triage.errors import AudioDeviceError, NoSuchDeviceError
 
 logger = logging.getLogger(__name__)
@@ -251,11 +252,18 @@ def check_output_device(device: str | int | None) -> None:
         # several speakers fit the name: SpeakerSink says so when it opens
 
 
+OUTPUT_LATENCY = "high"
+"""PortAudio's suggested output latency: its "high" one for the device (35 ms on PulseAudio's virtual speaker, against
+9 ms for "low", the default, which ran dry 28 times in 10 two-second clips on this busy two-core machine: each an
+audible gap, and a line from ALSA on the terminal; none with "high")."""
+
+
 class SpeakerSink:
     """Plays through ``sounddevice`` on an output device (the default one unless given).
 
     Each clip gets its own short-lived output stream at the clip's own sample rate, fed from
-    PortAudio's callback (no underruns while the program is busy) and drained after the last
+    PortAudio's callback with PortAudio's "high" latency (OUTPUT_LATENCY: seldom an underrun on a busy
+    machine, and none reported by ALSA on the terminal: audio.alsa) and drained after the last
     block: when :meth:`play` returns, the speaker is silent and the microphone may listen again.
     """
 
@@ -284,6 +292,7 @@ class SpeakerSink:
         self.device_index = int(info["index"]) if "index" in info else self.device
         self.name = f"speaker {info.get('name', self.device)!r}"
         logger.info("audio output: %s", self.name)
+        alsa.load()
 
     def play(self, audio: Pcm) -> None:
         """Play `audio` and return when it has been heard."""
@@ -294,11 +303,15 @@ class SpeakerSink:
         sd = self._sd
         data = np.frombuffer(audio.samples, dtype="<i2").reshape(-1, 1)
         done = threading.Event()
-        position = 0
+        position = underruns = 0
 
         def fill(outdata, frames, time_info, status) -> None:
             # PortAudio's thread pulls the clip; after the last block the stream drains and stops.
-            nonlocal position
+            nonlocal position, underruns
+            if not position:
+                alsa.quiet_xruns()  # this thread's ALSA "underrun occurred" lines: counted below, not printed
+            if status.output_underflow:
+                underruns += 1
             chunk = data[position:position + frames]
             outdata[:len(chunk)] = chunk
             outdata[len(chunk):] = 0
@@ -307,7 +320,7 @@ class SpeakerSink:
                 raise sd.CallbackStop
 
         try:
-            stream = sd.OutputStream(samplerate=audio.sample_rate, channels=1, dtype="int16",
+            stream = sd.OutputStream(samplerate=audio.sample_rate, channels=1, dtype="int16", latency=OUTPUT_LATENCY,
                                      device=self.device_index, callback=fill, finished_callback=done.set)
             stream.start()
         except sd.PortAudioError as exc:
@@ -323,6 +336,8 @@ class SpeakerSink:
             raise
         finally:
             stream.close()
+            if underruns:
+                logger.debug("%s ran dry %d times in a %.1f s clip", self.name, underruns, audio.seconds)
 
     def close(self) -> None:
         """Nothing stays open between clips."""

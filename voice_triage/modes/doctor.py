@@ -59,13 +59,19 @@ class DoctorTarget:
 
 Check = Callable[[DoctorTarget], CheckResult]
 
+SPEECH_FIX = "Install the speech extras: pip install 'voice-triage[speech]'."
+"""The fix for a speech library that is not installed."""
+
 
 # ------------------------------------------------------------------ checks
 
 def check_audio_devices(target: DoctorTarget) -> CheckResult:
     """A microphone and a speaker are visible to sounddevice (PortAudio)."""
     name = "audio devices"
-    from voice_triage.audio.sources import describe_device
+    try:
+        from voice_triage.audio.sources import describe_device
+    except ImportError as exc:
+        return CheckResult(name, False, f"a speech library is missing ({exc})", SPEECH_FIX)
 
     found = []
     for kind, wanted, label in (("input", target.input_device, "microphone"),
@@ -93,9 +99,10 @@ def check_recognizer(target: DoctorTarget) -> CheckResult:
             validate_vosk_model(target.recognizer.vosk_model)
         recognizer, why = build_recognizer(target.recognizer)
     except ImportError as exc:
-        return CheckResult(name, False, f"a speech library is missing ({exc})",
-                           "pip install 'voice-triage[speech]'")
+        return CheckResult(name, False, f"a speech library is missing ({exc})", SPEECH_FIX)
     except VoiceTriageError as exc:
+        if isinstance(exc.__cause__, ImportError):  # the engine's package is not installed
+            return CheckResult(name, False, str(exc), SPEECH_FIX)
         return CheckResult(name, False, str(exc),
                            "Point recognizer.vosk_model (or --vosk-model) at an unpacked 16 kHz Vosk model, "
                            "run 'voice-triage download-model', or use asr = \"pocketsphinx\".")
@@ -117,6 +124,8 @@ def check_tts(target: DoctorTarget) -> CheckResult:
             audio = synth.render("This is a test of the voice.", VoiceSettings(voice=target.voice))
         finally:
             synth.close()
+    except ImportError as exc:
+        return CheckResult(name, False, f"a speech library is missing ({exc})", SPEECH_FIX)
     except VoiceTriageError as exc:
         return CheckResult(name, False, str(exc),
                            "Install flite (apt install flite) or espeak-ng with pyttsx3 (pip install "

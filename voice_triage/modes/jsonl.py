@@ -42,11 +42,11 @@ class WavAnswers:
         self._stderr = stderr
 
     def __call__(self, path: str, triage: Triage, listen: ListeningPlan) -> Turn:
+        if self._listener is None:
+            self._listener = self._factory()  # first: it says in one line when the speech extras are missing
+            _warn(self._stderr, self._listener.why)
         from voice_triage.audio.sources import WavFileSource
 
-        if self._listener is None:
-            self._listener = self._factory()
-            _warn(self._stderr, self._listener.why)
         result = self._listener.listen(WavFileSource(path), listen)
         turn = triage.hear(Heard.from_recognition(result))
         assert turn is not None  # only a key can mean nothing
@@ -110,7 +110,7 @@ def _one_line(session: Triage, line: str, number: int, stderr: TextIO,
         try:
             return audio(obj["audio"], session, listen.plan)
         except VoiceTriageError as exc:
-            _warn(stderr, f"line {number}: {exc}; treated as not understood")
+            _warn(stderr, f"line {number}: {str(exc).rstrip('.')}; treated as not understood")
             return session.not_understood()
     _warn(stderr, f"line {number} has none of text, audio or silence; treated as not understood")
     return session.not_understood()

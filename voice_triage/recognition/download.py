@@ -5,17 +5,14 @@ so a half-done or corrupt download never looks like a model.
 """
 from __future__ import annotations
 
-import hashlib
+import argparse
+import contextlib
 import logging
 import os
 import sys
-import tempfile
-import urllib.error
-import urllib.request
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Iterator, TextIO
 
 from voice_triage.errors import ModelError
 from voice_triage.recognition.discovery import model_dirs, whisper_dirs
@@ -44,6 +41,10 @@ def _fetch(url: str, out: Path, sha256: str | None, *, progress: TextIO | None, 
            instead: str, size: int | None = None) -> None:
     """Stream `url` into the file `out`, showing progress; ModelError (one sentence) when it cannot be fetched
     or its SHA-256 (or its size, when given) is not the expected one."""
+    import hashlib  # here, as tempfile and zipfile below: the command line reads this module's options at every start
+    import urllib.error
+    import urllib.request
+
     digest = hashlib.sha256()
     done = 0
     try:
@@ -85,11 +86,10 @@ def download_vosk_model(dest: str | Path | None = None, *, url: str = MODEL_URL,
         validate_vosk_model(target)
         log.info("The Vosk model is already in %s", target)
         return target
-    try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ModelError(f"Cannot create {dest_dir} for the model: {exc.strerror}.") from exc
-    with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=dest_dir) as tmp:
+    import tempfile
+    import zipfile
+
+    with _folder(dest_dir), tempfile.TemporaryDirectory(prefix=f".{name}-", dir=dest_dir) as tmp:
         archive = Path(tmp) / f"{name}.zip"
         _fetch(url, archive, sha256, progress=progress, timeout=timeout, instead="pass --vosk-model PATH")
         unpacked = Path(tmp) / "unpacked"
@@ -111,6 +111,30 @@ def download_vosk_model(dest: str | Path | None = None, *, url: str = MODEL_URL,
         validate_vosk_model(inner)
         _move_into_place(inner, target)
     return target
+
+
+@contextlib.contextmanager
+def _folder(dest_dir: Path) -> Iterator[None]:
+    """Make `dest_dir` (and its missing parents) for a download; if the download fails, remove the folders made
+    here again (those still empty), so that a failed download leaves nothing behind."""
+    made: list[Path] = []
+    folder = dest_dir
+    while not folder.exists() and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"Cannot create {dest_dir} for the model: {exc.strerror}.") from exc
+    try:
+        yield
+    except BaseException:
+        for folder in made:  # the deepest first
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (something else put a file there) or gone: leave it
+                break
+        raise
 
 
 def _move_into_place(folder: Path, target: Path) -> None:
@@ -176,13 +200,11 @@ def download_whisper_model(name: str, dest: str | Path | None = None, *, base_ur
         validate_whisper_model(target)
         log.info("Whisper %s is already in %s", name, target)
         return target
-    try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ModelError(f"Cannot create {dest_dir} for the model: {exc.strerror}.") from exc
     if progress is not None:
         progress.write(f"Downloading {name} ({model.size / 1e6:.0f} MB) from {model.repo} at {model.revision[:10]}\n")
-    with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=dest_dir) as tmp:
+    import tempfile
+
+    with _folder(dest_dir), tempfile.TemporaryDirectory(prefix=f".{name}-", dir=dest_dir) as tmp:
         folder = Path(tmp) / name
         folder.mkdir()
         for file, size, sha in model.files:
@@ -196,29 +218,56 @@ def download_whisper_model(name: str, dest: str | Path | None = None, *, base_ur
 MODEL_CHOICES = ("vosk", *WHISPER_MODELS)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`voice-triage download-model [MODEL]` / scripts/download_vosk_model.py: 0 on success, 1 with one sentence."""
-    import argparse
+@dataclass(frozen=True)
+class DownloadRequest:
+    """`voice-triage download-model`: which model, and where from and to."""
 
+    model: str = "vosk"
+    """vosk, whisper-base.en or whisper-small.en."""
+    dest: str | None = None
+    """The folder to put it in; None: the first folder model discovery searches."""
+    url: str | None = None
+    """Vosk: the archive's address; Whisper: the Hugging Face server; None: the pinned one."""
+    sha256: str | None = MODEL_SHA256
+    """Vosk: the archive's expected SHA-256; None skips the check."""
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of `download-model` (and of scripts/download_vosk_model.py), and the sizes under --help."""
     sizes = ", ".join(f"{n} {m.size / 1e6:.0f} MB" for n, m in WHISPER_MODELS.items())
-    ap = argparse.ArgumentParser(prog="voice-triage download-model", description=__doc__.split("\n")[0],
-                                 epilog=f"vosk: {MODEL_NAME}, 41 MB (used whenever present); {sizes} (used "
-                                 "instead of the packaged tiny.en: more accurate, and slower).")
+    ap.epilog = (f"vosk: {MODEL_NAME}, 41 MB (used whenever present); {sizes} (used instead of the packaged "
+                 "tiny.en: more accurate, and slower).")
     ap.add_argument("model", nargs="?", default="vosk", choices=MODEL_CHOICES,
                     help="which model (default: vosk, the small English Vosk model)")
-    ap.add_argument("--dest", help=f"folder to put it in (default {model_dirs()[0]} for Vosk, "
+    ap.add_argument("--dest", metavar="DIR", help=f"folder to put it in (default {model_dirs()[0]} for Vosk, "
                     f"{whisper_dirs()[0]} for Whisper)")
     ap.add_argument("--url", help="Vosk: where to fetch the archive from; Whisper: the Hugging Face server")
     ap.add_argument("--sha256", default=MODEL_SHA256, help="Vosk: expected SHA-256 of the archive ('none' to skip)")
-    args = ap.parse_args(argv)
+
+
+def request_from(model: str = "vosk", dest: str | None = None, url: str | None = None,
+                 sha256: str | None = MODEL_SHA256) -> DownloadRequest:
+    """The request the options of `add_arguments` make ('none' for --sha256: no check)."""
+    return DownloadRequest(model, dest, url, None if sha256 is None or sha256.lower() == "none" else sha256)
+
+
+def run_download(request: DownloadRequest) -> int:
+    """Fetch the model `request` names; print its folder. 0 on success, 1 with one sentence."""
     try:
-        if args.model == "vosk":
-            sha = None if args.sha256.lower() == "none" else args.sha256
-            path = download_vosk_model(args.dest, url=args.url or MODEL_URL, sha256=sha)
+        if request.model == "vosk":
+            path = download_vosk_model(request.dest, url=request.url or MODEL_URL, sha256=request.sha256)
         else:
-            path = download_whisper_model(args.model, args.dest, base_url=args.url or "https://huggingface.co")
+            path = download_whisper_model(request.model, request.dest, base_url=request.url or "https://huggingface.co")
     except ModelError as exc:
         print(f"download-model: {exc}", file=sys.stderr)
         return 1
     print(path)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """scripts/download_vosk_model.py (and tests): 0 on success, 1 with one sentence."""
+    ap = argparse.ArgumentParser(prog="voice-triage download-model", description=__doc__.split("\n")[0])
+    add_arguments(ap)
+    args = ap.parse_args(argv)
+    return run_download(request_from(args.model, args.dest, args.url, args.sha256))

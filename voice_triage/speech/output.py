@@ -193,8 +193,9 @@ def open_speech_output(settings: VoiceSettings | None = None, *, output_device: 
         captions.notice(message)
         synthesizer.close()
         return SpeechOutput(CaptionOnly(), NullSink(), captions, settings)
-    if settings.voice is not None:
-        why = f"{why}, voice {settings.voice}"
+    if settings.voice is not None:  # "flite (rms) (the clearest installed)" named the default voice, not this one
+        reason = why[len(synthesizer.name):] if why.startswith(synthesizer.name) else f" ({why})"
+        why = f"{synthesizer.name.split(' (')[0]} with the voice {settings.voice}{reason}"
     logger.info("speech output: %s on %s", why, sink.name)
     speech = SpeechOutput(synthesizer, sink, captions, settings)
     speech.why = why

@@ -48,6 +48,56 @@ def test_voice_triage_web_serves_a_session_and_stops_cleanly_on_sigterm():
     assert "Traceback" not in err
 
 
+def test_the_kiosk_says_how_it_started_and_what_it_did_in_plain_english(tmp_path):
+    """It said "kiosk started ((defaults))", "kiosk stopped after 1 sessions" and "endings {'completed': 1}"."""
+    process, url = start_web()
+    _wait_for_line(process, "kiosk started")  # its SIGTERM handler is in place from here
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert _kiosk_lines(err) == ["kiosk stopped after 0 sessions", "kiosk summary: 0 sessions, 0 emergencies, "
+                                 "0 device losses"], err
+
+    config, log = tmp_path / "kiosk.toml", tmp_path / "sessions.jsonl"
+    config.write_text(f'[logging]\nsession_log = "{log}"\n')
+    process, url = start_web("--config", str(config))
+    started = _wait_for_line(process, "kiosk started")
+    try:
+        page = SocketPage(url.replace("http://", "ws://") + "ws")
+        assert page.until(lambda e: e["event"] == "hello")["mode"] == "web"
+        page.send(key="start")
+        assert page.listen()["question"] == "consent"
+        page.send(text="I have chest pain")
+        assert page.until(lambda e: e["event"] == "end")["disposition"] == "emergency"
+        page.close()
+        deadline = time.monotonic() + 60
+        while not (log.exists() and log.read_text().count("\n") == 1) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the session's record is written once the kiosk has counted it
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert started == f"voice-triage: INFO: kiosk started with {config}"
+    assert _kiosk_lines(err) == ["kiosk stopped after 1 session",
+                                 "kiosk summary: 1 session (1 completed), 1 emergency, 0 device losses"], err
+
+
+def _wait_for_line(process: subprocess.Popen, text: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if text in line:
+            return line.rstrip("\n")
+        if not line and process.poll() is not None:
+            break
+    process.kill()
+    raise AssertionError(f"no line with {text!r}: {process.stderr.read()}")
+
+
+def _kiosk_lines(err: str) -> list[str]:
+    return [line.removeprefix("voice-triage: INFO: ") for line in err.splitlines()
+            if line.startswith(("voice-triage: INFO: kiosk stopped", "voice-triage: INFO: kiosk summary"))]
+
+
 def test_a_port_already_taken_is_one_line_and_exit_status_2():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -12,7 +12,7 @@ from voice_triage import modes
 from voice_triage.dialogue.triage import Triage
 from voice_triage.modes.kiosk.channel import SystemClock
 from voice_triage.modes.kiosk.config import KioskConfig
-from voice_triage.modes.kiosk.loop import ChannelFactory, run_kiosk
+from voice_triage.modes.kiosk.loop import ChannelFactory, counted, run_kiosk
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,10 @@ def kiosk_main(config: KioskConfig, channel_factory: ChannelFactory, *,
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    logger.info("kiosk stopped: %d sessions, endings %s, %d emergencies, %d device losses", report.sessions,
-                dict(report.endings), report.emergencies, report.device_losses)
+    endings = ", ".join(f"{n} {how}" for how, n in report.endings.most_common())
+    logger.info("kiosk summary: %s%s, %s, %s", counted(report.sessions, "session"), f" ({endings})" if endings else "",
+                counted(report.emergencies, "emergency", "emergencies"), counted(report.device_losses, "device loss",
+                                                                                 "device losses"))
     if not report.interrupted:
         return EXIT_STOPPED
     return EXIT_STOPPED if terminated.is_set() else EXIT_INTERRUPTED

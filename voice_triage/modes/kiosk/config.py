@@ -173,8 +173,8 @@ class KioskConfig:
     """The kiosk's own sentences."""
     screen: ScreenConfig = field(default_factory=ScreenConfig)
     """The browser screen."""
-    source: str = "(defaults)"
-    """Where this configuration came from, for messages."""
+    source: str = "the built-in defaults"
+    """Where this configuration came from, for messages (its file's name, or the built-in defaults)."""
 
 
 # ---------------------------------------------------------------------------------------------- checks

@@ -82,6 +82,11 @@ class KioskReport:
     """True when Ctrl-C ended the kiosk."""
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 session", "2 sessions": a count for a message."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 @dataclass
 class _Visit:
     """One person's session, while it lasts; dropped as soon as it has ended."""
@@ -155,7 +160,7 @@ class Kiosk:
         """Run sessions until stopped; never raises for a device, a crash in a session or Ctrl-C."""
         first_open = True
         try:
-            logger.info("kiosk started (%s)", self.config.source)
+            logger.info("kiosk started with %s", self.config.source)
             while not self._done():
                 if self._channel is None:
                     self._channel = self._open(first_open)
@@ -168,7 +173,7 @@ class Kiosk:
                     self._serve(self._channel, session, first)
                 except AudioDeviceError as exc:
                     self.report.device_losses += 1
-                    logger.warning("audio device lost: %s; reopening in %g s", exc, self._trouble_delay)
+                    logger.warning("audio device lost; reopening it in %g s: %s", self._trouble_delay, exc)
                     self._close()
                     self._pause_after_trouble()  # a device that fails again at once is not reopened in a hot loop
                 except _Stopped:
@@ -178,7 +183,8 @@ class Kiosk:
                     logger.exception("unexpected error between sessions; going on in %g s", self._trouble_delay)
                     self._pause_after_trouble()
                 if self._errors_in_a_row >= self.options.reopen_after_errors:
-                    logger.warning("%d sessions in a row failed; reopening the audio devices", self._errors_in_a_row)
+                    logger.warning("%s in a row failed; reopening the audio devices",
+                                   counted(self._errors_in_a_row, "session"))
                     self._errors_in_a_row = 0
                     self._close()
         except KeyboardInterrupt:
@@ -186,7 +192,7 @@ class Kiosk:
             self.report.interrupted = True
         finally:
             self._close()
-        logger.info("kiosk stopped after %d sessions", self.report.sessions)
+        logger.info("kiosk stopped after %s", counted(self.report.sessions, "session"))
         return self.report
 
     def _pause_after_trouble(self) -> None:
@@ -203,12 +209,12 @@ class Kiosk:
                 raise  # a device name that matches nothing is a mistake to fix, not a device to wait for
             except AudioDeviceError as exc:
                 self.report.reopen_failures += 1
-                logger.warning("audio device not available (%s); trying again in %g s", exc, delay)
+                logger.warning("audio device not available; trying again in %g s: %s", delay, exc)
             except Exception as exc:
                 if first:
                     raise  # a mistake at start-up (a model, a voice) is the owner's to fix: say so at once
                 self.report.reopen_failures += 1
-                logger.exception("the audio devices could not be reopened (%s); trying again in %g s", exc, delay)
+                logger.exception("the audio devices could not be reopened; trying again in %g s: %s", delay, exc)
             if self.stop.is_set():
                 break
             self.clock.sleep(delay)
