@@ -65,8 +65,8 @@ class Handling:
             return
         # a yes/no question about a feature
         if intent in ("yes", "no", "unsure"):
-            if self._doubtful(confidence, confirm_below,
-                              emergency_no=intent == "no" and self.question in EMERGENCY_REASONS):
+            if meaning.confirm or self._doubtful(confidence, confirm_below,
+                                                 emergency_no=intent == "no" and self.question in EMERGENCY_REASONS):
                 self._learn(meaning.features, skip=self.question)
                 self._confirm(self.question, intent, "heard")
                 self._ask("confirm")

@@ -28,6 +28,7 @@ from voice_triage.dialogue.policy import DEFAULT, DialoguePolicy, Tally
 from voice_triage.dialogue.events import EndEvent, HeardEvent, Turn
 from voice_triage.dialogue.flow import Snapshot
 from voice_triage.understanding.judge import Judge
+from voice_triage.understanding.reader import ReaderLoader
 from voice_triage.understanding.interpret import ASK_BACK, EMERGENCY, MAX_CHARS, NOT_UNDERSTOOD, Interpreter, Meaning
 
 if TYPE_CHECKING:
@@ -42,10 +43,11 @@ class Session(Handling, Flow, Endings):
     """One triage conversation. Feed it with hear(), silence() and not_understood()."""
 
 
-    def __init__(self, content: Content | None = None, *, policy: DialoguePolicy = DEFAULT):
+    def __init__(self, content: Content | None = None, *, policy: DialoguePolicy = DEFAULT,
+                 reader: ReaderLoader | None = None):
         self.content = content or load_content()
         self.interpreter = Interpreter(self.content)
-        self.judge = Judge(self.interpreter)
+        self.judge = Judge(self.interpreter, reader)
         """The one room that decides emergencies from what recognition heard (understanding.judge)."""
         self.policy = policy
         """Retries, confirmations and early ends (dialogue.policy)."""
@@ -98,7 +100,7 @@ class Session(Handling, Flow, Endings):
         confirm_below = thresholds.confirm_below if thresholds is not None else self.policy.confirm_below
         text = text[:MAX_CHARS]
         self.tally.inputs += 1
-        meaning = self.interpreter.interpret(text, self.question, about=self._about)
+        meaning = self.judge.meaning(text, self.question, about=self._about, asked=self.asked)
         answers = meaning.is_answer and self.question in self.content.features
         heard = HeardEvent(text, meaning.intent, None if confidence is None else round(float(confidence), 3),
                            self.question if answers else None, meaning.intent if answers else None)

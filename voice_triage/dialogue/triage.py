@@ -25,6 +25,7 @@ from voice_triage.dialogue.policy import DEFAULT, DialoguePolicy
 from voice_triage.dialogue.session import Session
 from voice_triage.recognition.base import Recognition
 from voice_triage.recognition.plan import ListeningPlan
+from voice_triage.understanding.reader import ReaderLoader, shared_reader
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,14 @@ class Triage:
     """One conversation. `start()` once, then `hear(...)` each input until `ended`; `stop()` ends it at once."""
 
     def __init__(self, content: Content | None = None, *, policy: DialoguePolicy = DEFAULT,
-                 keys: Mapping[str, str] | None = None):
+                 keys: Mapping[str, str] | None = None, reader: ReaderLoader | None | bool = True):
         """`content`: the clinical content (the packaged one unless given). `policy`: retries, confirmations,
-        early ends. `keys`: what each key of a keyboard fallback stands for (content's keys unless given)."""
-        self._session = Session(content, policy=policy)
+        early ends. `keys`: what each key of a keyboard fallback stands for (content's keys unless given).
+        `reader`: the learned reader beside the rules (understanding/reader.py): True for the shipped one, loaded
+        once per process in the background; a ReaderLoader of your own; or None/False for the rules alone."""
+        if reader is True:
+            reader = shared_reader()
+        self._session = Session(content, policy=policy, reader=reader or None)
         self._keys = dict(self._session.content.keys if keys is None else keys)
 
     # ------------------------------------------------------------------ the conversation

@@ -82,6 +82,9 @@ class Meaning:
     quote: str = ""
     """For an ask-back of something that may be an emergency and may not ("my heart is racing"): the clause
     that said it, to say back to the person."""
+    confirm: bool = False
+    """An answer the judge asks back before it is taken ("I think you said ... Is that right?"): the rules and
+    the reader read it differently at a red flag, or only the reader read it (judge.py)."""
 
     @property
     def is_answer(self) -> bool:

@@ -20,21 +20,123 @@ breathing at all (is a second decoding worth its time: `names`).
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from voice_triage.recognition.base import Recognition, normalise_phrase
-from voice_triage.understanding.interpret import EMERGENCY, Interpreter
+from voice_triage.understanding.interpret import (ASK_BACK, EMERGENCY, FREE, NOT_UNDERSTOOD, Intent, Interpreter,
+                                                  Meaning, question_kind)
+from voice_triage.understanding.reader import Reading
 
 if TYPE_CHECKING:
     from voice_triage.recognition.config import Thresholds
+    from voice_triage.understanding.reader import ReaderLoader
+
+ANSWER_WORDS = ("yes", "no", "unsure")
+COMMAND_WORDS = ("stop", "repeat", "back", "help", "why")
+RISK = {"yes": 2, "unsure": 1, "no": 0}
+
+
+@dataclass(frozen=True)
+class ReaderPolicy:
+    """Where the reader's probabilities change what the rules read (tuned on our own writers' held-back part,
+    never on shared/eval: docs/model-card.md)."""
+
+    alarm: float = 0.8
+    """The reader alone raises the alarm at this probability of an emergency (unless the rules read a denial of
+    it: then the person is asked)."""
+    ask: float = 0.3
+    """From this probability up to `alarm`, an emergency the rules did not read is asked back, never passed over."""
+    clear: float = 0.03
+    """Below this, the reader is sure there is no emergency: an alarm the rules read from words that are not a
+    whole emergency phrase is asked back instead (a false alarm is the third-worst bug; asking costs one turn)."""
+    disagree: float = 0.85
+    """At a red flag, a plain answer the reader reads the other way this surely is confirmed with the person."""
+    take: float = 0.85
+    """An utterance the rules did not understand is taken as the reader's yes, no or not sure from here."""
+    sure: float = 0.97
+    """... and at a red flag only from here without confirming it."""
+    command: float = 0.9
+    """An utterance the rules did not understand is taken as the reader's command from here."""
 
 
 class Judge:
     """Decides on emergencies from what was heard; one per session (no state of its own)."""
 
-    def __init__(self, interpreter: Interpreter):
+    def __init__(self, interpreter: Interpreter, reader: ReaderLoader | None = None,
+                 policy: ReaderPolicy = ReaderPolicy()):
         self.interpreter = interpreter
         self.detector = interpreter.emergency
+        self.reader = reader
+        """The learned reader (loaded in the background), or None: the rules alone read."""
+        self.policy = policy
+        content = interpreter.content
+        self._exact = frozenset().union(*(p.exact for p in content.answers.values()),
+                                        *(p.exact for p in content.commands.values()), content.consent_yes,
+                                        (normalise_phrase(p) for p in content.emergency.mentions))
+
+    # ------------------------------------------------------------------ what an utterance means
+
+    def read(self, question_words: str, text: str) -> Reading | None:
+        """The reader's reading of `text` said when `question_words` were asked (None without a reader)."""
+        reader = self.reader.get() if self.reader is not None else None
+        return reader.read(question_words, text) if reader is not None else None
+
+    def meaning(self, text: str, question: str, *, about: str | None = None, asked: str = "") -> Meaning:
+        """What `text` means at `question` (`asked`: the words the person was asked), the rules and the reader
+        together: what the rules read exactly stands (a whole answer, command or emergency phrase); the reader
+        reads what they cannot; where they disagree on an emergency or a red flag the person is asked; an
+        emergency the reader finds likely is never passed over in silence."""
+        rules = self.interpreter.interpret(text, question, about=about)
+        if rules.text in self._exact or not rules.text:
+            return rules
+        reading = self.read(asked, text)
+        if reading is None:
+            return rules
+        return self.combine(rules, reading, question, about)
+
+    def combine(self, rules: Meaning, reading: Reading, question: str, about: str | None = None) -> Meaning:
+        """One meaning from the rules' and the reader's (the decision table of `meaning`)."""
+        p = self.policy
+        emergency = reading.emergency
+        if rules.intent is EMERGENCY:
+            if emergency < p.clear:
+                return dataclasses.replace(rules, intent=ASK_BACK, quote=self._quote(rules.text))
+            return rules
+        if rules.intent is ASK_BACK:
+            return rules
+        reason = reading.reason
+        denied = any(m.feature == reason and m.value == "no" for m in rules.mentions)
+        if emergency >= p.alarm and not denied:
+            return dataclasses.replace(rules, intent=EMERGENCY, reason=reason)
+        if emergency >= p.ask:
+            return dataclasses.replace(rules, intent=ASK_BACK, reason=reason, quote=self._quote(rules.text))
+        feature = about if question == "confirm" else question
+        kind = question_kind(self.interpreter.content, feature)
+        if rules.is_answer or rules.is_command:
+            if rules.is_answer and reading.answer in COMMAND_WORDS and reading.answer_p >= p.command:
+                # an answer word led the sentence ("right, we'll call it a day there"): what it asks for wins
+                return dataclasses.replace(rules, intent=Intent(reading.answer))
+            if (rules.is_answer and kind in ("red_flag", "emergency") and reading.answer in ANSWER_WORDS
+                    and reading.answer != rules.intent.value and reading.answer_p >= p.disagree):
+                worse = max(rules.intent.value, reading.answer, key=RISK.__getitem__)
+                return dataclasses.replace(rules, intent=Intent(worse), confirm=True)
+            return rules
+        if rules.intent in (NOT_UNDERSTOOD, FREE) and question not in ("open", "more"):
+            if reading.answer in ANSWER_WORDS and reading.answer_p >= p.take:
+                if kind == "emergency" and reading.answer in ("yes", "unsure"):
+                    return dataclasses.replace(rules, intent=EMERGENCY, reason=feature)
+                confirm = kind in ("red_flag", "emergency") and reading.answer_p < p.sure
+                return dataclasses.replace(rules, intent=Intent(reading.answer), confirm=confirm)
+            if reading.answer in COMMAND_WORDS and reading.answer_p >= p.command:
+                return dataclasses.replace(rules, intent=Intent(reading.answer))
+        return rules
+
+    @staticmethod
+    def _quote(text: str, words: int = 16) -> str:
+        """What is said back when the person is asked ("You said: ... Do you mean ...?")."""
+        said = text.split()
+        return " ".join(said[:words]) + (" ..." if len(said) > words else "")
 
     # ------------------------------------------------------------------ asked while decoding (EmergencyWatch)
 

@@ -1,0 +1,97 @@
+"""Issue 30: one judge combines the rules and the learned reader. The decision table of Judge.combine, on the real
+rules (the packaged content) and readings given as data, so each row is checked on its own; the reader itself is
+tested on its golden outputs (test_reader.py) and the whole on held-out sets (docs/model-card.md)."""
+from __future__ import annotations
+
+import pytest
+
+from voice_triage.content.loader import load_content
+from voice_triage.understanding.interpret import Interpreter
+from voice_triage.understanding.judge import Judge, ReaderPolicy
+from voice_triage.understanding.reader import Reading
+
+ANSWERS = ("yes", "no", "unsure", "stop", "repeat", "back", "help", "why", "other")
+
+
+def reading(answer: str = "other", p: float = 0.9, chest: float = 0.0, breath: float = 0.0) -> Reading:
+    probs = {a: (p if a == answer else (1 - p) / (len(ANSWERS) - 1)) for a in ANSWERS}
+    return Reading(answer, p, chest, breath, probs)
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return Judge(Interpreter(load_content()))
+
+
+def decide(judge, text, question, r):
+    return judge.combine(judge.interpreter.interpret(text, question), r, question)
+
+
+def test_an_emergency_the_reader_is_sure_of_is_raised_even_when_the_rules_read_none(judge):
+    m = decide(judge, "me chest a hurt me bad bad", "cold_leg", reading(chest=0.95))
+    assert m.intent == "emergency" and m.reason == "chest_pain"
+
+
+def test_a_likely_emergency_is_never_passed_over_it_is_asked_back(judge):
+    m = decide(judge, "I've been wizzy all afternoon", "cold_leg", reading("no", 0.6, breath=0.4))
+    assert m.intent == "ask_back" and m.reason == "breathlessness" and m.quote
+
+
+def test_the_rules_alarm_stands_unless_the_reader_is_sure_it_is_none_then_the_person_is_asked(judge):
+    text = "No, nay bother with my chest, it's just the leg."
+    rules = judge.interpreter.interpret(text, "cold_leg")
+    assert rules.intent == "emergency", "the rules read this dialect denial as an alarm (a false alarm)"
+    assert decide(judge, text, "cold_leg", reading("other", breath=0.5)).intent == "emergency"
+    m = decide(judge, text, "cold_leg", reading("other", breath=0.01))
+    assert m.intent == "ask_back"
+
+
+def test_a_denial_the_rules_read_is_asked_back_not_alarmed_when_the_reader_disagrees(judge):
+    m = decide(judge, "no chest pain at all", "cold_leg", reading("no", chest=0.9))
+    assert m.intent == "ask_back"
+
+
+def test_a_red_flag_answer_read_the_other_way_is_confirmed_at_the_more_serious_reading(judge):
+    m = decide(judge, "no, but it does wake me at night sometimes", "rest_pain", reading("no", 0.95))
+    rules = judge.interpreter.interpret("no, but it does wake me at night sometimes", "rest_pain")
+    assert rules.intent == "yes"
+    assert m.intent == "yes" and m.confirm
+
+
+def test_what_the_rules_did_not_understand_is_taken_from_the_reader_and_a_red_flag_is_confirmed(judge):
+    text = "divil a bit of it"
+    assert judge.interpreter.interpret(text, "calf_pain").intent == "not_understood"
+    m = decide(judge, text, "calf_pain", reading("no", 0.9))
+    assert m.intent == "no" and not m.confirm
+    m = decide(judge, text, "cold_leg", reading("no", 0.9))
+    assert m.intent == "no" and m.confirm
+    assert decide(judge, text, "cold_leg", reading("no", 0.5)).intent == "not_understood"
+
+
+def test_an_unsure_reading_at_the_emergency_questions_is_an_emergency(judge):
+    text = "divil a bit of it"
+    m = decide(judge, text, "chest_pain", reading("unsure", 0.9))
+    assert m.intent == "emergency" and m.reason == "chest_pain"
+
+
+def test_a_command_inside_a_sentence_is_taken_when_the_reader_is_sure(judge):
+    text = "right, we'll call it a day there, I've had enough"
+    if judge.interpreter.interpret(text, "calf_pain").is_command:
+        pytest.skip("the rules read it already")
+    assert decide(judge, text, "calf_pain", reading("stop", 0.95)).intent == "stop"
+    assert decide(judge, text, "calf_pain", reading("stop", 0.6)).intent != "stop"
+
+
+def test_exact_answers_and_commands_are_the_rules_alone(judge):
+    class Boom:
+        def get(self, wait_s=0):
+            raise AssertionError("the reader was asked about an exact phrase")
+
+    sure = Judge(judge.interpreter, Boom())
+    for text, question in (("no", "cold_leg"), ("yes", "calf_pain"), ("repeat", "rest_pain"), ("stop", "open")):
+        assert sure.meaning(text, question).intent == judge.interpreter.interpret(text, question).intent
+
+
+def test_the_thresholds_are_ordered():
+    p = ReaderPolicy()
+    assert 0 < p.clear < p.ask < p.alarm < 1 and p.take <= p.sure
