@@ -1,4 +1,6 @@
-"""Screenshots of the kiosk screen for docs/screen/ (the question, the summary, the emergency banner) at 1080p,
+"""Screenshots of the kiosk screen for docs/screen/ (the question, a tap that came before its question, the
+summary, the emergency banner) at 1080p, the banner also at 200% and 400% zoom, on a 320x568 phone and a portrait
+1080p screen (emergency-SIZE.png as it comes up, emergency-SIZE-end.png scrolled to its end where it scrolls),
 and the axe-core audit of each, from a real `voice-triage web` session in headless Chromium.
 
     .venv/bin/python scripts/screen_shots.py [--out docs/screen]
@@ -13,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.modes.screen.test_screen_page import Screen, axe_audit, chromium  # noqa: E402
+from tests.modes.screen.test_screen_page import (SIZES, Screen, axe_audit, chromium,  # noqa: E402
+                                                 click_twice_at_once, emulate)
 from tests.support.screen import ScreenKiosk  # noqa: E402
 
 
@@ -41,6 +44,13 @@ def main() -> int:
                      "cramping_heaviness": "Yes"}
             seen = screen.listens()
             question = screen.question()
+            if question == "chest_pain":  # a double tap on "No": the second tap is told back, not taken
+                click_twice_at_once(driver, "n")
+                question = screen.next_listen(seen)
+                seen = screen.listens()
+                screen.wait(lambda: screen.find("#notice").is_displayed())
+                driver.save_screenshot(str(out / "stale.png"))
+                audits["stale"] = axe_audit(driver)
             while question != "end":
                 screen.press("No" if question == "more" else facts.get(question, "No"))
                 question = screen.next_listen(seen)
@@ -57,6 +67,19 @@ def main() -> int:
                         screen.find("#banner-text").text)
             driver.save_screenshot(str(out / "emergency.png"))
             audits["banner"] = axe_audit(driver)
+            for size in SIZES:
+                if size == "1080p":
+                    continue
+                emulate(driver, size)
+                try:
+                    driver.execute_script("document.getElementById('banner').scrollTop = 0")
+                    driver.save_screenshot(str(out / f"emergency-{size}.png"))
+                    audits[f"banner-{size}"] = axe_audit(driver)
+                    if driver.execute_script("const b = document.getElementById('banner');"
+                                             "b.scrollTop = b.scrollHeight; return b.scrollTop > 0"):
+                        driver.save_screenshot(str(out / f"emergency-{size}-end.png"))
+                finally:
+                    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     finally:
         driver.quit()
     for name, result in audits.items():

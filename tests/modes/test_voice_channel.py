@@ -13,7 +13,8 @@ from tests.modes.kiosk.kiosk_fakes import FakeClock
 from voice_triage.audio.sinks import Pcm, RecordingSink
 from voice_triage.errors import AudioDeviceError, SpeechOutputError
 from voice_triage.modes.conversation import Heard, HeardKind
-from voice_triage.modes.keys import DOUBLE_PRESS_S, DoublePress, NoKeys, TerminalKeys, open_keys
+from voice_triage.modes.keys import (REPEAT_S, STALE_CAPTION, AutoRepeat, NoKeys, TerminalKeys, Verdict,
+                                      open_keys)
 from voice_triage.modes.kiosk.config import KioskConfig
 from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
 from voice_triage.modes.voice import CLEAR_SCREEN, VoiceChannel
@@ -98,6 +99,9 @@ class FakeKeys:
 
     def showing(self):
         self.drain()
+
+    def stale(self):
+        return []
 
     def close(self):
         self.closed = True
@@ -312,21 +316,42 @@ def terminal_keys():
         os.close(slave)
 
 
-def test_a_double_press_is_one_press_and_a_held_key_too():
-    presses = DoublePress()
-    assert not presses.repeated("n", 10.0)
-    assert presses.repeated("N", 10.0 + DOUBLE_PRESS_S - 0.01)  # the same key, upper or lower case
-    assert not presses.repeated("y", 10.6)  # another key is a new press
-    assert not presses.repeated("y", 10.6 + DOUBLE_PRESS_S + 0.01)  # the same key after the window
-    held = [20.0 + i * 0.033 for i in range(60)]  # a key held for 2 s, repeating at 30 per second
-    assert [presses.repeated("n", t) for t in held].count(False) == 1
-    presses.forget()
-    assert not presses.repeated("n", held[-1] + 0.01)
+def judged(stream, now=None):
+    """The keys of `stream` ([(key, pressed at)]) that AutoRepeat takes as presses, judged as the terminal does:
+    each with the key after it, if any, at `now` (default: long after the last)."""
+    repeats, taken = AutoRepeat(), []
+    now = stream[-1][1] + 10 if now is None else now
+    for i, (key, at) in enumerate(stream):
+        verdict = repeats.judge(key, at, stream[i + 1] if i + 1 < len(stream) else None, now)
+        if verdict is Verdict.WAIT:
+            taken.append("wait")
+            break
+        if verdict is Verdict.PRESS:
+            taken.append((key, at))
+    return taken
 
 
-def test_the_terminal_takes_a_double_press_once_and_two_keys_both():
+def test_a_held_key_is_one_press_and_a_quick_second_press_is_a_press():
+    held = [("n", 20.0)] + [("n", 20.5 + i * 0.033) for i in range(30)]  # a press, a 0.5 s delay, then 30 per second
+    assert judged(held) == [("n", 20.0)]
+    slow_start = [("n", 20.0)] + [("n", 20.66 + i * 0.04) for i in range(20)]  # X's default: 660 ms, 25 per second
+    assert judged(slow_start) == [("n", 20.0)]
+    assert judged([("n", 10.0), ("N", 10.01)]) == [("n", 10.0)]  # the same key at once, upper or lower case
+    for gap in (0.1, 0.15, 0.3, 0.6, 1.5):  # a person's second press: a new press, however soon
+        assert judged([("n", 10.0), ("n", 10.0 + gap)]) == [("n", 10.0), ("n", 10.0 + gap)], gap
+    assert judged([("n", 10.0), ("y", 10.01), ("n", 10.02)]) == [("n", 10.0), ("y", 10.01), ("n", 10.02)]
+    # a second press within HOLD_S may be a held key's first repeat: known when more of it comes, or REPEAT_S on
+    assert judged([("n", 10.0), ("n", 10.3)], now=10.3 + REPEAT_S / 2) == [("n", 10.0), "wait"]
+    assert judged([("n", 10.0), ("n", 10.3)], now=10.3 + REPEAT_S) == [("n", 10.0), ("n", 10.3)]
+    repeats = AutoRepeat()
+    assert repeats.judge("n", 5.0, None, 6.0) is Verdict.PRESS
+    repeats.forget()  # a new person: nothing before
+    assert repeats.judge("n", 5.01, None, 6.0) is Verdict.PRESS
+
+
+def test_the_terminal_takes_keys_of_one_read_of_the_same_key_once_and_two_keys_both():
     with terminal_keys() as (keys, master):
-        os.write(master, b"nn")  # one read: the two presses arrive together
+        os.write(master, b"nn")  # one read: the two arrive together, as a held key's repeats do
         _until_queued(keys, 2)
         assert keys.get_key() == "n" and keys.get_key() is None
         os.write(master, b"yn")
@@ -335,57 +360,167 @@ def test_the_terminal_takes_a_double_press_once_and_two_keys_both():
 
 
 def test_keys_pressed_before_a_sentence_is_shown_answer_nothing_asked_after_it():
+    out = io.StringIO()
     with terminal_keys() as (keys, master):
-        channel, mic, _ = voice_channel(["yes"], keys=keys)
+        channel, mic, _ = voice_channel(["yes"], keys=keys, out=out)
         os.write(master, b"n")  # pressed while "Thank you" was on the screen
         _until_queued(keys)
         channel.say("Are you having any trouble breathing?")
         heard = channel.listen(listening("breathlessness"))
         assert (heard.kind, heard.text, mic.opened) == (HeardKind.SPEECH, "yes", 1)
+        assert f"Key n: {STALE_CAPTION}" in out.getvalue()  # and the person is told so
         os.write(master, b"y")  # pressed while the question is on the screen: the answer
         _until_queued(keys)
         assert channel.listen(listening("breathlessness")).text == "y" and mic.opened == 1
 
 
-class PressingSynth(Synth):
-    """A voice that, while saying a sentence containing a key of `presses`, has the person press that key."""
+class Quiet:
+    """A microphone in a quiet room for `seconds`: the voice channel looks at the keys before each chunk."""
 
-    def __init__(self, master, keys, presses):
+    def __init__(self, seconds: float = 5.0):
+        self.seconds = seconds
+        self.opened = 0
+
+    @contextlib.contextmanager
+    def factory(self, plan):
+        self.opened += 1
+        yield self
+
+    def chunks(self):
+        until = time.monotonic() + self.seconds
+        while time.monotonic() < until:
+            time.sleep(0.01)
+            yield None  # nothing heard (FakeListener: silence)
+
+
+def quiet_channel(keys, out, seconds=5.0):
+    quiet = Quiet(seconds)
+    speech = SpeechOutput(Synth(), RecordingSink(), Captions(out, "plain"), VoiceSettings())
+    return VoiceChannel(speech, FakeListener(), quiet.factory, keys=keys), quiet
+
+
+def press(master, keys, key: bytes) -> float:
+    """Type `key` and wait until the key thread has it; returns a time no earlier than its press stamp."""
+    queued = keys._queue.qsize()
+    os.write(master, key)
+    _until_queued(keys, queued + 1)
+    return time.monotonic()
+
+
+def test_a_quick_same_key_answer_after_the_question_was_shown_is_taken():
+    """"n" to chest pain, then "n" 0.15 s later, after the breathing question was shown: a person who knows the
+    questions answering quickly. It is taken (the 0.5 s double-press rule dropped it)."""
+    out = io.StringIO()
+    with terminal_keys() as (keys, master):
+        channel, quiet = quiet_channel(keys, out)
+        channel.say("Do you have chest pain?")
+        first = press(master, keys, b"n")
+        assert channel.listen(listening("chest_pain")).text == "n"
+        channel.say("Are you short of breath?")
+        time.sleep(max(0.0, first + 0.15 - time.monotonic()))  # a person's quick press, never a held key's repeat
+        press(master, keys, b"n")
+        heard = channel.listen(listening("breathlessness"))
+        assert (heard.kind, heard.text) == (HeardKind.KEY, "n")
+        assert STALE_CAPTION not in out.getvalue()
+
+
+def test_a_double_press_made_before_the_next_question_was_shown_answers_only_the_first_and_says_so():
+    out = io.StringIO()
+    with terminal_keys() as (keys, master):
+        channel, quiet = quiet_channel(keys, out, seconds=1.0)
+        channel.say("Do you have chest pain?")
+        first = press(master, keys, b"n")
+        time.sleep(max(0.0, first + 0.15 - time.monotonic()))
+        press(master, keys, b"n")  # the second press, still on the chest pain question
+        assert channel.listen(listening("chest_pain")).text == "n"
+        channel.say("Are you short of breath?")
+        heard = channel.listen(listening("breathlessness"))  # a second of quiet: the second "n" is not taken
+        assert heard.kind is HeardKind.SILENCE
+        assert out.getvalue().count(f"Key n: {STALE_CAPTION}") == 1
+        press(master, keys, b"y")  # the person answers again
+        assert channel.listen(listening("breathlessness")).text == "y"
+
+
+def test_a_key_held_down_answers_one_question_only():
+    """A held "n": the press answers chest pain; its repeats, which go on after the breathing question is shown
+    (after the repeat delay, many in one read), are not taken; the next press is."""
+    out = io.StringIO()
+    with terminal_keys() as (keys, master):
+        channel, quiet = quiet_channel(keys, out, seconds=1.0)
+        channel.say("Do you have chest pain?")
+        first = press(master, keys, b"n")
+        assert channel.listen(listening("chest_pain")).text == "n"
+        channel.say("Are you short of breath?")
+        time.sleep(max(0.0, first + 0.3 - time.monotonic()))  # the repeat delay
+        press(master, keys, b"nnnnnnnn")
+        assert channel.listen(listening("breathlessness")).kind is HeardKind.SILENCE
+        assert STALE_CAPTION not in out.getvalue()  # nothing to tell: the person pressed once
+        press(master, keys, b"y")
+        assert channel.listen(listening("breathlessness")).text == "y"
+
+
+class PressingSynth(Synth):
+    """A voice that, while saying a sentence containing words of `presses`, has the person press those keys,
+    `gap` seconds after the press before (a quick person, never a held key), and read on REPEAT_S longer."""
+
+    def __init__(self, master, keys, presses, gap=0.15):
         super().__init__()
-        self.master, self.keys, self.presses = master, keys, dict(presses)
+        self.master, self.keys, self.presses, self.gap = master, keys, dict(presses), gap
+        self.last = float("-inf")
 
     def render(self, text, settings):
-        for words, key in list(self.presses.items()):
+        for words, pressed in list(self.presses.items()):
             if words in text:
                 del self.presses[words]
-                queued = self.keys._queue.qsize()
-                os.write(self.master, key)
-                _until_queued(self.keys, queued + 1)
+                for key in pressed:
+                    time.sleep(max(0.0, self.last + self.gap - time.monotonic()))
+                    self.last = press(self.master, self.keys, bytes([key]))
+                time.sleep(REPEAT_S + 0.02)
         return super().render(text, settings)
 
 
-def test_a_double_press_of_no_at_chest_pain_leaves_the_breathing_question_to_be_answered(content):
-    """The first "n" answers the chest pain question; the second arrives as the breathing question appears. It is
-    not taken as "no" to breathlessness: the person then says they are short of breath, and that is an emergency."""
-    chest = content.questions["chest_pain"].ask.split(". ")[-1][:30]
-    breath = content.questions["breathlessness"].ask[:30]
+def run_pressing(content, presses, said):
+    """One kiosk session on the terminal keys, with `presses` made while sentences are said and `said` answered
+    by voice at each question; returns (the questions the microphone was opened for, the record, the captions)."""
+    out = io.StringIO()
     with terminal_keys() as (keys, master):
-        synth = PressingSynth(master, keys, {chest: b"n", breath: b"n"})
-        said = {"wake": "hello", "consent": "yes", "open": "my calf hurts when I walk", "more": "no",
-                "breathlessness": "yes I am short of breath"}
+        synth = PressingSynth(master, keys, presses)
         opened = []
 
         @contextlib.contextmanager
         def microphone(plan):
             opened.append(plan.question)
-            yield Chunks(said.get(plan.question), None)
+            yield Chunks(said.get(plan.question, "stop"), None)
 
-        captions = Captions(io.StringIO(), "plain")
-        channel = VoiceChannel(SpeechOutput(synth, RecordingSink(), captions, VoiceSettings()), FakeListener(),
-                               microphone, keys=keys)
+        channel = VoiceChannel(SpeechOutput(synth, RecordingSink(), Captions(out, "plain"), VoiceSettings()),
+                               FakeListener(), microphone, keys=keys)
         records = []
         run_kiosk(KioskConfig(), lambda: channel, FakeClock(), content=content, options=KioskOptions(max_sessions=1),
                   on_session_end=records.append)
-    assert not synth.presses, "both presses were made"
+    assert not synth.presses, "every press was made"
+    return opened, records[0], out.getvalue()
+
+
+SAID = {"wake": "hello", "consent": "yes", "open": "my calf hurts when I walk", "more": "no",
+        "breathlessness": "yes I am short of breath"}
+
+
+def test_a_double_press_of_no_while_chest_pain_is_asked_leaves_the_breathing_question_to_be_answered(content):
+    """Both presses of "n" made while the chest pain question is read: the first answers it; the second, made
+    before the breathing question was shown, is not taken as "no" to it, and a caption says so. The person then
+    says they are short of breath, and that is an emergency."""
+    chest = content.questions["chest_pain"].ask.split(". ")[-1][:30]
+    opened, record, captions = run_pressing(content, {chest: b"nn"}, SAID)
     assert "chest_pain" not in opened and opened[-1] == "breathlessness"
-    assert records[0].disposition == "emergency"
+    assert record.disposition == "emergency"
+    assert captions.count(f"Key n: {STALE_CAPTION}") == 1
+
+
+def test_a_quick_no_to_the_breathing_question_once_it_is_shown_is_taken(content):
+    """"n" while chest pain is read, and "n" again 0.15 s later while the breathing question is read (it is on
+    the screen): both are answers, so the microphone is not opened for either question."""
+    chest = content.questions["chest_pain"].ask.split(". ")[-1][:30]
+    breath = content.questions["breathlessness"].ask[:30]
+    opened, record, captions = run_pressing(content, {chest: b"n", breath: b"n"}, SAID)
+    assert "chest_pain" not in opened and "breathlessness" not in opened
+    assert record.disposition != "emergency" and STALE_CAPTION not in captions

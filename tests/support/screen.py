@@ -12,7 +12,6 @@ from voice_triage.dialogue.events import Heard
 from voice_triage.dialogue.triage import Triage
 from voice_triage.modes.kiosk.channel import SystemClock
 from voice_triage.modes.kiosk.config import parse_config
-from voice_triage.modes.keys import DOUBLE_PRESS_S
 from voice_triage.modes.kiosk.loop import KioskOptions, run_kiosk
 from voice_triage.modes.screen.channel import ScreenChannel
 from voice_triage.modes.screen.hub import ScreenHub, ScreenLimits
@@ -88,21 +87,6 @@ class ScreenKiosk:
             raise self.error
 
 
-class Pacing:
-    """A person does not press one button twice within keys.DOUBLE_PRESS_S on two questions: a second press that
-    soon is a double press, and is not taken. `before(what)` waits, when needed, as such a person would."""
-
-    def __init__(self):
-        self._last: tuple[str | None, float] = (None, 0.0)
-
-    def before(self, what: str | None) -> None:
-        """`what` (a key or button; None: something else, such as typed words) is about to be pressed."""
-        last, at = self._last
-        if what is not None and what == last:
-            time.sleep(max(0.0, at + DOUBLE_PRESS_S + 0.05 - time.monotonic()))
-        self._last = (what, time.monotonic())
-
-
 class SocketPage:
     """A page's socket without a browser (websockets' own client): what another front end would do."""
 
@@ -112,12 +96,9 @@ class SocketPage:
         self._connection = connect(url, **kw)
         self.ws = self._connection.__enter__()
         self.seen: list[dict] = []
-        self._pacing = Pacing()
 
-    def send(self, *, at_once: bool = False, **message) -> None:
-        """Send one message; the same key twice is paced as a person taps (`Pacing`) unless `at_once`."""
-        if not at_once:
-            self._pacing.before(message.get("key"))
+    def send(self, **message) -> None:
+        """Send one message at once (a quick answer to the question just shown is taken like any other)."""
         self.ws.send(json.dumps(message))
 
     def until(self, predicate: Callable[[dict], bool], timeout: float = 10.0) -> dict:

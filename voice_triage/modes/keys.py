@@ -2,21 +2,26 @@
 
 The microphone is never blocked by the keyboard: a thread waits on the terminal with select() and puts each
 key, with the time it was pressed, in a queue that the voice channel looks at while it listens. A key answers
-only the question on the screen when it was pressed: keys pressed while earlier sentences were shown are
-forgotten when the next one is shown (`showing`), and the second press of a double press is not taken
-(DOUBLE_PRESS_S), so a double press of "n" never answers the next question, perhaps a red flag, unseen.
+only the question on the screen when it was pressed: the voice channel calls `showing` as each sentence is
+shown, and a key pressed before the sentence now on the screen is not taken; the person is told so (the voice
+channel captions `stale`), so a double press of "n" at the chest pain question whose second press comes before
+the breathing question is shown never answers it. A key pressed after the question was shown is taken, however
+soon after the same key before it: a person who knows the questions may answer "n", "n" quickly. A held key is
+one press: its repeats (AutoRepeat) are not taken.
 The terminal is put in cbreak mode (keys arrive without Enter; Ctrl-C still interrupts) and restored on close.
 When standard input is not a terminal (a service, a pipe, /dev/null) there is no keyboard: the reader stays
 empty and nothing else changes.
 """
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import queue
 import select
 import threading
 import time
+from enum import Enum
 from typing import Any, Protocol, TextIO
 
 from voice_triage.dialogue.events import Heard
@@ -28,27 +33,62 @@ START = "start"
 
 POLL_SECONDS = 0.2
 """How often the key thread looks whether it should stop."""
-DOUBLE_PRESS_S = 0.5
-"""The same key pressed again this soon after one that was taken is the second press of a double press (the
-usual double-click time), or a held key repeating: one press. Nobody hears or reads a new question this fast."""
+REPEAT_S = 0.08
+"""A held key repeats every 25-50 ms (Linux's default is 33 ms, X's 40 ms); a person's quickest double press is
+100 ms or more apart. The same key again within this long of the one before it is the key still held."""
+HOLD_S = 1.0
+"""A held key starts repeating after its repeat delay (250-660 ms by default, up to 1 s): the same key again
+within this long of the one before it, followed within REPEAT_S by more of it, is that first repeat."""
+STALE_CAPTION = "that press was for the previous question, so it was not taken. Please answer this question."
+"""The caption when keys pressed before the question now on the screen are not taken (after "Key n: ")."""
 
 
-class DoublePress:
-    """Tells the second press of a double press (and a held key's repeats) from a new press."""
+class Verdict(str, Enum):
+    """What AutoRepeat makes of one key."""
 
-    def __init__(self, window_s: float = DOUBLE_PRESS_S):
-        self.window_s = window_s
+    PRESS = "press"
+    """A press of its own: taken (if it came after the question now asked was shown)."""
+    REPEAT = "repeat"
+    """A held key repeating: not taken, and nothing to tell (the person pressed once)."""
+    WAIT = "wait"
+    """Perhaps the first repeat of a held key: known when the next key comes, or REPEAT_S after this one."""
+
+
+class AutoRepeat:
+    """Tells a held key's repeats from presses, in the order keys were pressed.
+
+    A held key gives a press, then (after the repeat delay) a stream of repeats REPEAT_S apart at most. A key
+    within REPEAT_S of the same key before it is a repeat; a key within HOLD_S of the same key before it and
+    followed within REPEAT_S by the same key again is the first repeat of the stream. Anything else is a press,
+    so a deliberate second press of the same key (100 ms or more later, not followed by a stream) is taken."""
+
+    def __init__(self, repeat_s: float = REPEAT_S, hold_s: float = HOLD_S):
+        self.repeat_s = repeat_s
+        self.hold_s = hold_s
         self._last: tuple[str, float] | None = None
 
-    def repeated(self, key: str, at: float) -> bool:
-        """Whether `key`, pressed at `at` (time.monotonic()), is the same key again within the window of the
-        press before it. Every press moves the window on, so a held key stays one press."""
+    def judge(self, key: str, at: float, following: tuple[str, float] | None, now: float) -> Verdict:
+        """`key`, pressed at `at` (time.monotonic()); `following`: the key pressed after it, if one has come;
+        `now`: the time now. Every key but one left to WAIT moves the stream on."""
         key = key.lower()
-        last, self._last = self._last, (key, at)
-        return last is not None and last[0] == key and 0.0 <= at - last[1] < self.window_s
+        gap = None if self._last is None or self._last[0] != key else at - self._last[1]
+        if gap is not None and 0.0 <= gap < self.repeat_s:
+            verdict = Verdict.REPEAT
+        elif gap is not None and 0.0 <= gap < self.hold_s:
+            if following is None:
+                if now - at < self.repeat_s:
+                    return Verdict.WAIT
+                verdict = Verdict.PRESS
+            else:
+                streams = following[0].lower() == key and 0.0 <= following[1] - at < self.repeat_s
+                verdict = Verdict.REPEAT if streams else Verdict.PRESS
+        else:
+            verdict = Verdict.PRESS
+        self._last = (key, at)
+        return verdict
 
     def forget(self) -> None:
-        """A new person: no press before this one."""
+        """A new person: no key before the next one."""
         self._last = None
 
 
@@ -63,6 +103,10 @@ class KeySource(Protocol):
 
     def showing(self) -> None:
         """A sentence is about to be shown and said: what was pressed before it answers nothing asked next."""
+
+    def stale(self) -> list[str]:
+        """The keys not taken since the last call because they were pressed before the sentence now shown
+        (the caller tells the person, who may answer again); a source that tells the person itself says []."""
 
     def close(self) -> None:
         """Stop reading and restore the terminal."""
@@ -81,6 +125,10 @@ class NoKeys:
     def showing(self) -> None:
         """Nothing pressed."""
 
+    def stale(self) -> list[str]:
+        """Nothing pressed."""
+        return []
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -91,7 +139,12 @@ class TerminalKeys:
     def __init__(self, fd: int, *, cbreak: bool = True):
         self.fd = fd
         self._queue: queue.Queue[tuple[str, float]] = queue.Queue(maxsize=64)
-        self._presses = DoublePress()
+        self._ahead: collections.deque[tuple[str, float]] = collections.deque()
+        """Keys moved out of the queue by the reader of keys (the kiosk's thread), not yet judged."""
+        self._repeats = AutoRepeat()
+        self._shown_at = float("-inf")
+        """time.monotonic() when the sentence now on the screen was shown (`showing`)."""
+        self._stale: list[str] = []
         self._stop = threading.Event()
         self._saved: Any = None
         if cbreak:
@@ -121,16 +174,30 @@ class TerminalKeys:
                         self._forget()
 
     def get_key(self) -> str | None:
-        """The oldest key not yet taken, or None; the second press of a double press is passed over."""
+        """The oldest key pressed after the sentence now shown, or None. Keys pressed before it are passed over
+        (and kept for `stale`); a held key's repeats are passed over; a key that may be the first repeat of a
+        held key is left for a later call (REPEAT_S at most)."""
         while True:
-            try:
-                char, pressed = self._queue.get_nowait()
-            except queue.Empty:
+            while True:
+                try:
+                    self._ahead.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if not self._ahead:
                 return None
-            if not self._presses.repeated(char, pressed):
+            char, pressed = self._ahead[0]
+            following = self._ahead[1] if len(self._ahead) > 1 else None
+            verdict = self._repeats.judge(char, pressed, following, time.monotonic())
+            if verdict is Verdict.WAIT:
+                return None
+            self._ahead.popleft()
+            if verdict is Verdict.REPEAT:
+                logger.debug("keyboard: %r repeating (a held key) counts as one press", char)
+            elif pressed < self._shown_at:
+                logger.info("keyboard: %r pressed before the question now asked was shown was not taken", char)
+                self._stale.append(char)
+            else:
                 return char
-            logger.info("keyboard: %r pressed again within %.1f s counts as one press", char,
-                        self._presses.window_s)
 
     def take(self) -> Heard | None:
         """The oldest key not yet taken, as a Heard, or None."""
@@ -138,14 +205,20 @@ class TerminalKeys:
         return None if key is None else Heard.key_press(key)
 
     def drain(self) -> None:
-        """Forget queued keys."""
+        """Forget every key pressed so far (none of them is told as stale)."""
         self._forget()
-        self._presses.forget()
+        self._ahead.clear()
+        self._stale.clear()
+        self._repeats.forget()
 
     def showing(self) -> None:
-        """Forget keys pressed before this sentence: they were not answers to the question asked next."""
-        if self._forget():
-            logger.info("keyboard: keys pressed before the question now asked was shown were not taken")
+        """A sentence is shown now: keys pressed before it will not be taken as answers to what is asked next."""
+        self._shown_at = time.monotonic()
+
+    def stale(self) -> list[str]:
+        """Keys passed over since the last call because they were pressed before the sentence now shown."""
+        stale, self._stale = self._stale, []
+        return stale
 
     def _forget(self) -> int:
         forgotten = 0
@@ -188,6 +261,10 @@ class AnyKeys:
         """Tell every source a sentence is shown."""
         for source in self.sources:
             source.showing()
+
+    def stale(self) -> list[str]:
+        """Every source's stale keys."""
+        return [key for source in self.sources for key in source.stale()]
 
     def close(self) -> None:
         """Close every source."""

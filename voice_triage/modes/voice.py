@@ -4,7 +4,8 @@ The live loop, the demo and the kiosk all talk through a `VoiceChannel` (voice_t
 runs the conversation over it). Half duplex: the source (a microphone, or the demo's patient) is opened
 for one answer after the assistant has finished speaking and closed before it speaks again, so nothing
 the assistant says is ever fed to the recognizer. Keys (the kiosk's keyboard) are looked at before
-each chunk of audio, so a key press ends the listen at once.
+each chunk of audio, so a key press ends the listen at once; a key pressed before the question now shown is
+not taken, and a caption tells the person to answer again.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, ContextManager, Protocol
 
 from voice_triage.dialogue.events import Heard, HeardKind
-from voice_triage.modes.keys import KeySource, NoKeys
+from voice_triage.modes.keys import STALE_CAPTION, KeySource, NoKeys
 from voice_triage.recognition.base import Recognition
 from voice_triage.recognition.plan import ListeningPlan
 from voice_triage.speech.captions import CaptionStyle
@@ -54,13 +55,13 @@ class _KeyPressed(Exception):
 class _KeyAwareSource:
     """A source that looks at the key queue before each chunk it hands on."""
 
-    def __init__(self, inner: AudioSource, keys: KeySource):
+    def __init__(self, inner: AudioSource, take: Callable[[], Heard | None]):
         self._inner = inner
-        self._keys = keys
+        self._take = take
 
     def chunks(self) -> Iterator[bytes]:
         for chunk in self._inner.chunks():
-            heard = self._keys.take()
+            heard = self._take()
             if heard is not None:
                 raise _KeyPressed(heard)
             yield chunk
@@ -121,19 +122,33 @@ class VoiceChannel:
     def listen(self, plan: ListeningPlan) -> Heard:
         """One utterance, a key press (or a screen's button or typed words), or silence."""
         self.speech.listening()
-        heard = self.keys.take()
+        heard = self._take_key()
         if heard is not None:
             return heard
         try:
             with self.source_factory(plan) as source:
-                watched = source if isinstance(self.keys, NoKeys) else _KeyAwareSource(source, self.keys)
+                watched = source if isinstance(self.keys, NoKeys) else _KeyAwareSource(source, self._take_key)
                 result = self.listener.listen(watched, plan)
         except _KeyPressed as pressed:
             return pressed.heard
         if result is None:
-            heard = self.keys.take()
+            heard = self._take_key()
             return heard if heard is not None else Heard(HeardKind.SILENCE)
         return Heard(HeardKind.SPEECH, result)
+
+    def _take_key(self) -> Heard | None:
+        """The next key, if one was pressed; keys pressed before the question now shown are not taken, and the
+        person is told (a caption line), so a press is never lost without a word."""
+        heard = self.keys.take()
+        stale = self.keys.stale()
+        if stale:
+            who = "Key " + " ".join(dict.fromkeys(stale))
+            captions = self.speech.captions
+            if captions.style is CaptionStyle.OFF:
+                captions.notice(f"{who}: {STALE_CAPTION}")
+            else:
+                captions.person(STALE_CAPTION, who)
+        return heard
 
     def healthy(self) -> bool:
         """False once a voice that worked has fallen back to captions only (the kiosk then reopens the channel)."""

@@ -36,6 +36,10 @@ class HubKeys:
     def showing(self) -> None:
         """Nothing to do: the page stamps each answer with the sentences it had shown (`seen`)."""
 
+    def stale(self) -> list[str]:
+        """None to tell here: the hub tells the page itself (a `stale` event) when it passes an answer over."""
+        return []
+
     def close(self) -> None:
         """The hub outlives the voice channel (which is reopened after a lost device)."""
 

@@ -7,6 +7,12 @@ conversation is. Between sessions nothing of the previous person is kept: the ev
 summary has been shown for `summary_s` seconds (or at once on "Done"), and at the start of every session.
 The emergency banner alone stays, across sessions and reloads, until staff dismiss it.
 
+An answer is taken only when it was given after the question now asked was shown: an answer stamped with the
+sentences the page had shown (`seen`) from before it, or an unstamped one that arrived before that question was
+sent, was meant for an earlier question. It is not taken, and the page is told (`stale`) so the person can
+answer again. Nothing else is dropped: a quick answer to the next question counts, however soon after the same
+button before it.
+
 The kiosk's thread never waits for a page: messages go out through a bounded queue on a sender thread, and
 a page that stops reading is dropped when the queue fills.
 """
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from voice_triage.dialogue.events import Heard, HeardKind
-from voice_triage.modes.keys import START as START_KEY, DoublePress
+from voice_triage.modes.keys import START as START_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +84,15 @@ class ScreenHub:
         self._generation = 0
         self._timer: threading.Timer | None = None
         self._inputs: queue.Queue[tuple[Heard, int | None, float]] = queue.Queue(maxsize=limits.max_inputs)
-        self._presses = DoublePress()
-        """The second tap of a double tap on one button is not taken (keys.DOUBLE_PRESS_S)."""
         self._says = 0
         """Sentences of this session kept for the page (a page counts the same ones, on a reload too)."""
         self._question_at = 0
         """`_says` when the question now asked was put: an answer stamped with fewer was meant for an earlier one."""
+        self._said_at = 0.0
+        """time.monotonic() when the latest sentence was sent to the page."""
+        self._question_since = 0.0
+        """`_said_at` when the question now asked was put: an unstamped answer that arrived earlier was meant for an
+        earlier question."""
         self._outbox: queue.Queue[tuple[Page, str | _Close, bool]] = queue.Queue(maxsize=limits.max_outbox)
         self._closed = threading.Event()
         self.attached_count = 0
@@ -101,8 +110,11 @@ class ScreenHub:
                 self._history.append(message)
                 if message.get("event") == "say":
                     self._says += 1
+            if message.get("event") == "say":
+                self._said_at = time.monotonic()
             if message.get("event") == "listen":
                 self._question_at = self._says
+                self._question_since = self._said_at
             self._send(message)
 
     def show_banner(self, text: str) -> None:
@@ -118,6 +130,7 @@ class ScreenHub:
             self._generation += 1
             self._history = []
             self._says = self._question_at = 0
+            self._said_at = self._question_since = 0.0
             self._in_session = True
             self._send({"event": "reset"})
             if self._banner is not None:
@@ -139,12 +152,13 @@ class ScreenHub:
         """The oldest input from the page (a button, typed words) for the question now asked, waiting up to
         `timeout` seconds (None: until one comes); None when none came.
 
-        An input stamped with the sentences the page had shown (`seen`) is dropped when the page had not yet
-        shown the question now asked: the second tap of a double tap on "No" must not answer the next question
-        (a red flag, perhaps) before the person has seen it. A tap after the question appeared, while it is still
-        being spoken, counts. Inputs without a stamp (other front ends) are taken as they come. A button tapped
-        again within keys.DOUBLE_PRESS_S of its last tap is the second tap of a double tap, and is not taken
-        either: a page may already show the next question when it arrives."""
+        An input given before the question now asked was shown is not taken, and the page is told (a `stale`
+        event) so that the person answers again: one stamped with the sentences the page had shown (`seen`) from
+        before that question (the second tap of a double tap on "No" at chest pain, sent before the breathing
+        question was on the page), or, unstamped (other front ends), one that arrived before the question's
+        sentences were sent. Anything given after the question appeared is taken, while it is still being
+        spoken too, and however soon after the same button before it: a person who knows the questions may
+        answer two in a row quickly."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = None if deadline is None else deadline - time.monotonic()
@@ -154,21 +168,20 @@ class ScreenHub:
             except queue.Empty:
                 return None
             with self._lock:
-                stale = seen is not None and seen < self._question_at
-            if stale:
-                logger.info("screen: an answer given before the question now asked was shown was not taken")
-            elif heard.kind is not HeardKind.KEY:
-                self._presses.forget()  # typed words come between two taps: the next tap is a new one
+                stale = seen < self._question_at if seen is not None else at < self._question_since
+                if stale and heard.kind is not HeardKind.SILENCE:
+                    told: dict[str, Any] = {"event": "stale"}
+                    if heard.kind is HeardKind.KEY:
+                        told["key"] = heard.key
+                    elif heard.said is not None:
+                        told["text"] = heard.said  # typed words go back to the typing box, to be sent again
+                    self._send(told)
+            if not stale:
                 return heard
-            elif self._presses.repeated(heard.key or "", at):
-                logger.info("screen: %r tapped again within %.1f s counts as one tap", heard.key,
-                            self._presses.window_s)
-            else:
-                return heard
+            logger.info("screen: an answer given before the question now asked was shown was not taken")
 
     def drain(self) -> None:
         """Forget inputs not yet taken (a new person does not inherit the last one's presses)."""
-        self._presses.forget()
         while True:
             try:
                 self._inputs.get_nowait()
@@ -298,6 +311,7 @@ class ScreenHub:
             self._generation += 1
             self._history = []
             self._says = self._question_at = 0
+            self._said_at = self._question_since = 0.0
             self._cancel_timer()  # "Done" came first: the timer's thread ends now, not after summary_s
             self._send({"event": "reset"})
             self._send({"event": "waiting", "text": self.invitation})

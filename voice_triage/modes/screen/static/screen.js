@@ -13,8 +13,8 @@
   let answered = true;     // the next sentence starts a new turn
   let mode = "kiosk";
   let listens = 0;
-  let seen = 0;  // sentences of this session shown: every answer carries it, so a late second tap of a
-                 // double tap is not taken as the answer to a question not yet on the screen
+  let seen = 0;  // sentences of this session shown: every answer carries it, so a tap made before the question
+                 // now asked was on the screen (the second tap of a double tap) is not taken as its answer
 
   function show(view) {
     for (const name of views) $(name).hidden = name !== view;
@@ -35,6 +35,11 @@
     window.setTimeout(() => { region.textContent = text; }, 50);
   }
 
+  function notice(text) {
+    $("notice").textContent = text;
+    $("notice").hidden = !text;
+  }
+
   function renderTurn() {
     const before = $("before");
     before.replaceChildren(...sentences.slice(0, -1).map(paragraph));
@@ -50,6 +55,7 @@
     $("before").replaceChildren();
     $("question").textContent = "";
     $("heard").textContent = "";
+    notice("");
     $("advice").replaceChildren();
     $("words").value = "";
     $("announce").textContent = "";
@@ -70,6 +76,7 @@
     bannerLine(text);
     if ($("banner").hidden) {
       $("banner").hidden = false;
+      document.documentElement.classList.add("alarm");
       $("main").inert = true;
       $("dismiss").hidden = false;
       $("confirm-dismiss").hidden = true;
@@ -82,6 +89,7 @@
     bannerLines = [];
     $("banner-text").replaceChildren();
     $("banner").hidden = true;
+    document.documentElement.classList.remove("alarm");
     $("main").inert = false;
   }
 
@@ -107,7 +115,7 @@
     say(e) {
       seen += 1;
       if (collecting) bannerLine(e.text);
-      if (answered) { sentences = []; answered = false; }
+      if (answered) { sentences = []; answered = false; notice(""); }
       sentences.push(e.text);
       if (!$("summary").hidden) {
         $("advice").append(paragraph(e.text));
@@ -134,6 +142,15 @@
     },
     heard(e) {
       $("heard").textContent = e.text ? "You said: " + e.text : "";
+    },
+    stale(e) {
+      // An answer given before the question now asked was on the screen was not taken: say so, and ask again.
+      const button = e.key ? document.querySelector(`#session button[data-key="${CSS.escape(e.key)}"]`) : null;
+      const what = button ? "Your \u201c" + button.textContent + "\u201d" : "Your answer";
+      const text = what + " was for the previous question, so it was not taken. Please answer this question.";
+      notice(text);
+      if (e.text && !$("words").value) $("words").value = e.text;  // typed words: back in the box, to send again
+      announce(text + " " + $("question").textContent);
     },
     emergency() {
       collecting = true;
@@ -218,6 +235,7 @@
   // keyboard, except while typing or while the emergency banner is up.
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
+    if (event.repeat) return;  // a held key is one press, not an answer to every question that follows
     if (!$("banner").hidden || event.target.closest("input")) return;
     const key = event.key.toLowerCase();
     if (!$("waiting").hidden && (key === "enter" || key === " ") && event.target === document.body) {
