@@ -14,6 +14,8 @@ Sources (scripts/reader/data/SOURCES.md says where each came from, its licence a
              by the sessions that wrote the rules
   public/hwu64.jsonl, public/clinc150.jsonl, public/sgd.jsonl, public/medquad.jsonl,
   public/chatdoctor_genmedgpt.jsonl                                     public corpora (mapped by extract scripts)
+  asr/heard.jsonl   our own and the project's rows as Whisper tiny.en heard them from synthetic voices
+                    (asr_augment.py), under their source's name
 Never ../shared/eval (a test), nor the corpus its public_mst.json comes from.
 
 Deterministic: a fixed seed draws the questions paired with question-less rows and caps the largest sources.
@@ -131,10 +133,25 @@ def public(qs: dict[str, list[str]], rng: random.Random) -> list[dict]:
     return rows
 
 
+def heard_copies() -> list[dict]:
+    """What Whisper tiny.en wrote of our own rows spoken by synthetic voices (asr_augment.py), with their labels and
+    their source's name (so leaving a source out leaves its heard copies out too)."""
+    path = DATA / "asr" / "heard.jsonl"
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            rows.append(_row(r["source"], r["question"], r["question_id"], r["text"], r["answer"], r["chest"],
+                             r["breath"]))
+    return rows
+
+
 def build() -> list[dict]:
     rng = random.Random(30)
     qs = questions()
-    rows = own_writers(qs, rng) + project_pools(qs, rng) + public(qs, rng)
+    rows = own_writers(qs, rng) + project_pools(qs, rng) + public(qs, rng) + heard_copies()
     seen, out = set(), []
     for r in rows:
         key = (r["source"], r["question"], r["text"].lower())

@@ -94,4 +94,19 @@ def test_exact_answers_and_commands_are_the_rules_alone(judge):
 
 def test_the_thresholds_are_ordered():
     p = ReaderPolicy()
-    assert 0 < p.clear < p.ask < p.alarm < 1 and p.take <= p.sure
+    assert 0 < p.calm <= p.clear < p.ask < p.alarm <= p.overrule < 1 and p.take <= p.sure
+
+
+def test_a_carers_report_the_rules_would_ask_back_is_raised_when_the_reader_is_sure(judge):
+    text = "yes, he says yes, and he's just told me his chest is hurting him right now"
+    assert judge.interpreter.interpret(text, "discoloration").intent == "ask_back"
+    assert decide(judge, text, "discoloration", reading("yes", chest=0.99)).intent == "emergency"
+    assert decide(judge, text, "discoloration", reading("yes", chest=0.9)).intent == "ask_back"
+
+
+def test_someone_elses_past_chest_pain_is_not_asked_back_when_the_reader_is_sure_it_is_none(judge):
+    text = "no, my dad had chest pains before his bypass, that's why I'm careful"
+    assert judge.interpreter.interpret(text, "stops_with_rest").intent == "ask_back"
+    m = decide(judge, text, "stops_with_rest", reading("no", 0.9, chest=0.01))
+    assert m.intent == "no"
+    assert decide(judge, text, "stops_with_rest", reading("no", 0.9, chest=0.2)).intent == "ask_back"

@@ -186,8 +186,10 @@ class Session(Handling, Flow, Endings):
 
 
     def emergency_in(self, text: str) -> str | None:
-        """The emergency reason `text` states (the judge's reading: understanding.judge), or None."""
-        return self.judge.emergency(text)
+        """The emergency reason `text` states, read as at the open question (the judge's reading, rules and reader
+        together: understanding.judge), or None."""
+        meaning = self.judge.meaning(text[:MAX_CHARS], "open", asked=self.content.questions["open"].ask)
+        return (meaning.reason or "chest_pain") if meaning.intent == EMERGENCY else None
 
 
     def grammar(self) -> list[str]:

@@ -214,9 +214,12 @@ class Interpreter:
 
     # -- the whole ------------------------------------------------------------------------------
 
-    def interpret(self, text: str, question: str | None = None, *, about: str | None = None) -> Meaning:
+    def interpret(self, text: str, question: str | None = None, *, about: str | None = None,
+                  ask_back: bool = True) -> Meaning:
         """What `text` means when `question` (a feature id or meta question) was asked; `about` is
-        the feature a confirm question is about."""
+        the feature a confirm question is about. `ask_back=False`: what it answers when a mention that may not be
+        the person's own or current is not asked back (the judge asks for it when the reader is sure that it is
+        no emergency)."""
         clauses = self.clauses(text)
         norm = " ".join(clauses)
         if not clauses:
@@ -231,7 +234,7 @@ class Interpreter:
         command = self.command(norm)
         if command:
             return Meaning(command, norm, clauses=tuple(clauses))
-        if question != "consent":
+        if question != "consent" and ask_back:
             other = policy.not_current(urgent)
             if other:
                 return Meaning(ASK_BACK, norm, other, clauses=tuple(clauses), mentions=tuple(urgent))

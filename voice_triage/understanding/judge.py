@@ -20,6 +20,7 @@ breathing at all (is a second decoding worth its time: `names`).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from voice_triage.recognition.config import Thresholds
     from voice_triage.understanding.reader import ReaderLoader
 
+log = logging.getLogger(__name__)
 ANSWER_WORDS = ("yes", "no", "unsure")
 COMMAND_WORDS = ("stop", "repeat", "back", "help", "why")
 RISK = {"yes": 2, "unsure": 1, "no": 0}
@@ -47,9 +49,16 @@ class ReaderPolicy:
     it: then the person is asked)."""
     ask: float = 0.3
     """From this probability up to `alarm`, an emergency the rules did not read is asked back, never passed over."""
-    clear: float = 0.03
-    """Below this, the reader is sure there is no emergency: an alarm the rules read from words that are not a
-    whole emergency phrase is asked back instead (a false alarm is the third-worst bug; asking costs one turn)."""
+    overrule: float = 0.97
+    """From this probability the reader raises the alarm over the rules' doubt (a mention they would ask back, a
+    denial they read): a carer's "he's just told me his chest is hurting him right now"."""
+    clear: float = 0.1
+    """Below this, the reader reads no emergency: an alarm the rules read from words that are not a whole
+    emergency phrase is asked back instead (a false alarm is the third-worst bug; asking costs one turn), and a
+    mention the rules would ask back as maybe someone else's or past ("my dad had chest pains before his
+    bypass") is not asked back when the reader is sure of it (below `calm`)."""
+    calm: float = 0.03
+    """See `clear`."""
     disagree: float = 0.85
     """At a red flag, a plain answer the reader reads the other way this surely is confirmed with the person."""
     take: float = 0.85
@@ -78,9 +87,17 @@ class Judge:
     # ------------------------------------------------------------------ what an utterance means
 
     def read(self, question_words: str, text: str) -> Reading | None:
-        """The reader's reading of `text` said when `question_words` were asked (None without a reader)."""
+        """The reader's reading of `text` said when `question_words` were asked (None without a reader, or when it
+        failed on this text: then the rules alone read it, and the failure is logged)."""
         reader = self.reader.get() if self.reader is not None else None
-        return reader.read(question_words, text) if reader is not None else None
+        if reader is None:
+            return None
+        try:
+            return reader.read(question_words, text)
+        except Exception as exc:  # ONNX Runtime or the tokenizer: never the end of a conversation
+            log.warning("the reader failed on an utterance of %d characters (%s: %s); the rules read it",
+                        len(text), type(exc).__name__, exc)
+            return None
 
     def meaning(self, text: str, question: str, *, about: str | None = None, asked: str = "") -> Meaning:
         """What `text` means at `question` (`asked`: the words the person was asked), the rules and the reader
@@ -99,20 +116,26 @@ class Judge:
         """One meaning from the rules' and the reader's (the decision table of `meaning`)."""
         p = self.policy
         emergency = reading.emergency
+        feature = about if question == "confirm" else question
+        kind = question_kind(self.interpreter.content, feature)
         if rules.intent is EMERGENCY:
-            if emergency < p.clear:
+            if emergency < p.clear and reading.whole and kind != "emergency":
                 return dataclasses.replace(rules, intent=ASK_BACK, quote=self._quote(rules.text))
             return rules
-        if rules.intent is ASK_BACK:
-            return rules
         reason = reading.reason
+        if rules.intent is ASK_BACK:
+            if emergency >= p.overrule:
+                return dataclasses.replace(rules, intent=EMERGENCY, reason=reason, quote="")
+            if emergency < p.calm and not rules.quote and reading.whole:
+                plain = self.interpreter.interpret(rules.text, question, about=about, ask_back=False)
+                if plain.intent not in (EMERGENCY, ASK_BACK):
+                    return plain
+            return rules
         denied = any(m.feature == reason and m.value == "no" for m in rules.mentions)
-        if emergency >= p.alarm and not denied:
+        if emergency >= p.alarm and (not denied or emergency >= p.overrule):
             return dataclasses.replace(rules, intent=EMERGENCY, reason=reason)
         if emergency >= p.ask:
             return dataclasses.replace(rules, intent=ASK_BACK, reason=reason, quote=self._quote(rules.text))
-        feature = about if question == "confirm" else question
-        kind = question_kind(self.interpreter.content, feature)
         if rules.is_answer or rules.is_command:
             if rules.is_answer and reading.answer in COMMAND_WORDS and reading.answer_p >= p.command:
                 # an answer word led the sentence ("right, we'll call it a day there"): what it asks for wins

@@ -15,6 +15,7 @@ unless it failed to load: then the rules alone read, and that is logged once).
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import json
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 
 MODEL_PACKAGE = "voice_triage.understanding.models"
 """Where the shipped reader lives (package data)."""
+WINDOW_WORDS = 48
+"""The most words read at once (with a question, well inside the model's 80 word pieces for most speech)."""
+MAX_WINDOWS = 12
+"""A longer text is read in at most this many windows (MAX_CHARS of understanding bounds it anyway)."""
 LOAD_WAIT_S = 10.0
 """How long the first utterance waits for a reader still loading (it loads in about 0.2 s here)."""
 
@@ -48,6 +53,8 @@ class Reading:
     """Probability that the speaker reports breathlessness of their own, now."""
     answers: dict[str, float]
     """Every answer's probability."""
+    whole: bool = True
+    """False when the text was too long for one reading and was read in windows."""
 
     @property
     def emergency(self) -> float:
@@ -92,7 +99,9 @@ class Reader:
                                              providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(folder / "reader-tokenizer.json"))
         self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(int(meta.get("max_tokens", 96)), strategy="only_first")
+        # the question is cut first; a text longer than a window is read in windows (`read`), and any word piece
+        # beyond the model's length is cut from the longer part rather than refused
+        self._tokenizer.enable_truncation(int(meta.get("max_tokens", 96)), strategy="longest_first")
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> "Reader":
@@ -102,9 +111,22 @@ class Reader:
         return cls(Path(folder))
 
     def read(self, question: str, text: str) -> Reading:
-        """What `text`, said when `question` was asked, answers and reports."""
+        """What `text`, said when `question` was asked, answers and reports. A text too long for one reading is
+        read in overlapping windows of WINDOW_WORDS words (at most MAX_WINDOWS): the answer is the first window's,
+        each emergency the likeliest of any window's."""
+        words = (text or "").split()
+        if len(words) <= WINDOW_WORDS:
+            return self._read(question, text or "")
+        step = WINDOW_WORDS * 3 // 4
+        windows = [" ".join(words[i:i + WINDOW_WORDS]) for i in range(0, len(words) - step, step)][:MAX_WINDOWS]
+        readings = [self._read(question, w) for w in windows]
+        first = readings[0]
+        return Reading(first.answer, first.answer_p, max(r.chest for r in readings),
+                       max(r.breath for r in readings), first.answers, whole=False)
+
+    def _read(self, question: str, text: str) -> Reading:
         np = self._np
-        enc = self._tokenizer.encode(question or "", text or "")
+        enc = self._tokenizer.encode(question or "", text)
         feed = {"input_ids": np.asarray([enc.ids], dtype=np.int64),
                 "attention_mask": np.asarray([enc.attention_mask], dtype=np.int64),
                 "token_type_ids": np.asarray([enc.type_ids], dtype=np.int64)}
@@ -126,6 +148,9 @@ class ReaderLoader:
         self._warned = False
         if background:
             threading.Thread(target=self._load, name="reader-load", daemon=True).start()
+            # a process that ends while ONNX Runtime is still loading would abort ("terminate called without an
+            # active exception"): it waits for the load to finish first
+            atexit.register(self._done.wait, LOAD_WAIT_S)
         else:
             self._load()
 
