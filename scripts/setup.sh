@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Set up voice-triage on a Debian machine: system packages (only those missing), a virtual
 # environment in .venv, and the package with its extras. Safe to run again: it does only what is
-# still missing. Usage: scripts/setup.sh [--tests]
+# still missing. Usage: scripts/setup.sh [--tests [--no-ha]] | --ha
+#   --tests   also what the tests need, the Home Assistant test environment (.venv-ha) included
+#   --no-ha   with --tests: all but .venv-ha (scripts/test.sh sets it up while the main tests run)
+#   --ha      only .venv-ha
 set -euo pipefail
 cd "$(dirname "$0")/.."
-want_tests=0
-[ "${1:-}" = "--tests" ] && want_tests=1
+want_tests=0; want_ha=0; only_ha=0
+for arg in "$@"; do
+  case "$arg" in
+    --tests) want_tests=1; want_ha=1 ;;
+    --no-ha) want_ha=0 ;;
+    --ha) want_ha=1; only_ha=1 ;;
+    *) echo "setup: unknown option $arg (use --tests, --no-ha or --ha)" >&2; exit 2 ;;
+  esac
+done
 step() { echo "setup: $*" >&2; }
 # This machine's pip configuration may name index folders that do not exist; pip says so for every package
 # ("WARNING: Location 'file:///...' is ignored: it is neither a file nor a directory"): not ours, left out.
 # pip's own lines go to standard error too, as every line of the set-up does (scripts/run.sh's output stays the demo's).
 pip_run() { "$@" 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2) >&2; }
 
+if [ $only_ha -eq 0 ]; then
 # System packages: speech synthesis (espeak-ng for pyttsx3, flite for the demo's patient and the
 # tests), sox, PortAudio for sounddevice, PulseAudio for the virtual audio devices of the tests.
 pkgs=(espeak-ng libespeak-ng1 flite sox libsox-fmt-all libportaudio2 pulseaudio pulseaudio-utils)
@@ -54,9 +65,11 @@ if [ $want_tests -eq 1 ] && [ ! -e .venv/node/node_modules/axe-core/axe.min.js ]
   mkdir -p .venv/node
   npm install --silent --no-audit --no-fund --prefix .venv/node axe-core@4.14.1 >/dev/null
 fi
+fi
 # The Home Assistant integration's tests run under Home Assistant's own harness, which needs Python 3.13 or
 # newer: its own environment in .venv-ha (pinned in tests_ha/requirements.txt).
-if [ $want_tests -eq 1 ]; then
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+if [ $want_ha -eq 1 ]; then
   ha_python=""
   for candidate in python3.13 python3.14 "$(command -v pyenv >/dev/null 2>&1 && pyenv root)"/versions/3.1[34]*/bin/python \
                    "$HOME"/.pyenv/versions/3.1[34]*/bin/python; do
@@ -84,4 +97,8 @@ if [ $want_tests -eq 1 ]; then
     touch "$ha_stamp"
   fi
 fi
-step "ready in ${SECONDS} s (.venv/bin/voice-triage)"
+if [ $only_ha -eq 1 ]; then
+  step "Home Assistant test environment ready in ${SECONDS} s (.venv-ha)"
+else
+  step "ready in ${SECONDS} s (.venv/bin/voice-triage)"
+fi

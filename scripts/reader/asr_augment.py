@@ -5,6 +5,8 @@
 ("panting" heard as "painting", "gasping" as "gusting") with the row's labels.
 
     python scripts/reader/asr_augment.py --out scripts/reader/data/asr/heard.jsonl [--limit N]
+    python scripts/reader/asr_augment.py --sources own_t6 own_t7 --limit 1000 --append   # a later writer's rows
+(the shipped model: 3,000 rows of own_t1-t5 and project, then 1,000 of own_t6 and own_t7)
 
 Run with the product's own environment (.venv: faster-whisper and the model wheel). Deterministic voices and
 order (seeded); one WAV at a time in a temporary folder, nothing kept but the text. The rows keep their source
@@ -23,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 VOICES = ("flite:slt", "flite:rms", "flite:awb", "flite:kal", "espeak:en-us", "espeak:en-gb")
-SOURCES = ("own_t1", "own_t2", "own_t3", "own_t4", "own_t5", "project")
+SOURCES = ("own_t1", "own_t2", "own_t3", "own_t4", "own_t5", "own_t6", "own_t7", "project")
 
 
 def speak(text: str, voice: str, folder: Path) -> bytes:
@@ -45,6 +47,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(HERE / "data" / "asr" / "heard.jsonl"))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--seed", type=int, default=31)
+    ap.add_argument("--sources", nargs="*", default=list(SOURCES), help="only rows of these sources")
+    ap.add_argument("--append", action="store_true", help="add to --out instead of writing it anew")
     args = ap.parse_args()
     from voice_triage.recognition.discovery import build_recognizer
     from voice_triage.recognition.config import RecognizerConfig
@@ -53,13 +57,13 @@ def main() -> int:
     print(why, file=sys.stderr)
     rng = random.Random(args.seed)
     rows = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if r["source"] in SOURCES and len(r["text"].split()) <= 40]
+    rows = [r for r in rows if r["source"] in args.sources and len(r["text"].split()) <= 40]
     rng.shuffle(rows)
     if args.limit:
         rows = rows[:args.limit]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     done = 0
-    with tempfile.TemporaryDirectory() as tmp, open(args.out, "w", encoding="utf-8") as out:
+    with tempfile.TemporaryDirectory() as tmp, open(args.out, "a" if args.append else "w", encoding="utf-8") as out:
         for r in rows:
             voice = rng.choice(VOICES)
             try:

@@ -2,7 +2,7 @@
 """Leave one source out (issue 30): for each source, train the reader without it and score it on that source.
 The figure that predicts how the reader does on wording nobody here wrote.
 
-    python scripts/reader/loso.py [--sources own_t1 own_t2 ...] [--out docs/bench/reader-loso.json]
+    python scripts/reader/loso.py [--sources own_t1 own_t2 hwu64+clinc150 ...] [--out docs/bench/reader-loso.json]
 
 Prints one line per source: answers right / answers, emergencies found / emergencies, false alarms / calm rows,
 at the reader's threshold (the judge's `ask` threshold: the lowest probability that is ever acted on).
@@ -31,13 +31,16 @@ def main() -> int:
     sources = args.sources or sorted({r["source"] for r in rows})
     table = {}
     for source in sources:
+        group = source.split("+")  # "hwu64+clinc150": several sources left out together
         with tempfile.NamedTemporaryFile(suffix=".json") as report:
-            subprocess.run([sys.executable, str(HERE / "train.py"), "--data", args.data, "--leave-out", source,
+            subprocess.run([sys.executable, str(HERE / "train.py"), "--data", args.data, "--leave-out", *group,
                             "--report", report.name, "--epochs", str(args.epochs), "--threshold",
                             str(args.threshold)], check=True)
-            table[source] = json.loads(Path(report.name).read_text(encoding="utf-8"))[source]
+            parts = json.loads(Path(report.name).read_text(encoding="utf-8"))
+        table[source] = {key: sum(parts[g][key] for g in group) for key in parts[group[0]]}
         s = table[source]
-        print(f"{source:22} answers {s['answer_right']}/{s['answers']}  emergencies {s['found']}/{s['emergencies']}"
+        print(f"{source:22} answers {s['answer_right']}/{s['answers']} (yes/no backwards {s['backwards']})"
+              f"  emergencies {s['found']}/{s['emergencies']}"
               f"  false alarms {s['false_alarms']}/{s['calm']}", flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")

@@ -156,7 +156,8 @@ def score(rows: list[dict], preds: list[dict], threshold: float) -> dict:
     calm = [(r, p) for r, p in flagged if not ((r["chest"] or 0) or (r["breath"] or 0))]
     hit = sum(1 for r, p in emerg if max(p["chest"], p["breath"]) >= threshold)
     alarm = sum(1 for r, p in calm if max(p["chest"], p["breath"]) >= threshold)
-    return {"answers": len(answered), "answer_right": right,
+    backwards = sum(1 for r, p in answered if {r["answer"], max(p["answer"], key=p["answer"].get)} == {"yes", "no"})
+    return {"answers": len(answered), "answer_right": right, "backwards": backwards,
             "emergencies": len(emerg), "found": hit, "calm": len(calm), "false_alarms": alarm}
 
 

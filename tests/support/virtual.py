@@ -82,6 +82,26 @@ class VirtualAudio:
         return subprocess.Popen(["paplay", f"--device={MIC_FEED}", "--latency-msec=20", os.fspath(wav_path)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
+    def microphone_open(self) -> bool:
+        """Whether something records the virtual microphone now (the modes open it for each answer only)."""
+        def short(kind: str) -> list[list[str]]:
+            out = subprocess.run(["pactl", "list", "short", kind], env={**os.environ, **self.env}, capture_output=True,
+                                 text=True, timeout=30).stdout
+            return [line.split("\t") for line in out.splitlines()]
+
+        mic = {row[0] for row in short("sources") if len(row) > 1 and row[1] == "vt_mic"}
+        return any(len(row) > 1 and row[1] in mic for row in short("source-outputs"))
+
+    def wait_for_microphone(self, timeout: float = 60.0) -> bool:
+        """Wait until something records the virtual microphone (True), or `timeout` seconds (False): on a busy
+        machine opening the microphone takes a while, and words played before that are heard by nobody."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.microphone_open():
+                return True
+            time.sleep(0.05)
+        return False
+
     def record(self, source: str = f"{SPEAKER}.monitor") -> "Recorder":
         """A running recording of `source` (the speaker's monitor unless given); stop it with ``close``."""
         return Recorder(source)
@@ -231,6 +251,7 @@ class VirtualPatient:
     def _speak(self, listen_event: dict) -> None:
         text = self.answer(listen_event)
         wav = self.render(text)
+        self.audio.wait_for_microphone()
         time.sleep(self.pause)
         started = time.monotonic()
         proc = self.audio.play_into_mic(wav)

@@ -100,7 +100,10 @@ class Session(Handling, Flow, Endings):
         confirm_below = thresholds.confirm_below if thresholds is not None else self.policy.confirm_below
         text = text[:MAX_CHARS]
         self.tally.inputs += 1
-        meaning = self.judge.meaning(text, self.question, about=self._about, asked=self.asked)
+        # before anything was asked (an assistant or a kiosk hearing an emergency out of the blue) the words are read
+        # as an answer to the open question, as `emergency_in` read them
+        asked = self.asked or self.content.questions["open"].ask
+        meaning = self.judge.meaning(text, self.question, about=self._about, asked=asked)
         answers = meaning.is_answer and self.question in self.content.features
         heard = HeardEvent(text, meaning.intent, None if confidence is None else round(float(confidence), 3),
                            self.question if answers else None, meaning.intent if answers else None)

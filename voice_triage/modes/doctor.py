@@ -182,7 +182,29 @@ def check_grammar(target: DoctorTarget) -> CheckResult:
     return CheckResult(name, True, f"{model} knows every word of the {len(phrases)} phrases")
 
 
-CHECKS: tuple[Check, ...] = (check_audio_devices, check_recognizer, check_tts, check_grammar)
+def check_reader(target: DoctorTarget) -> CheckResult:
+    """The learned reader (understanding/reader.py) loads, matches its checksums and reads a sentence."""
+    import time
+
+    name = "reader"
+    try:
+        from voice_triage.understanding.reader import Reader
+
+        started = time.perf_counter()
+        reader = Reader.load()
+        loaded = time.perf_counter() - started
+        reading = reader.read("Does one leg or foot feel colder than the other?", "no, but my chest is tight now")
+    except (VoiceTriageError, ImportError, OSError) as exc:
+        return CheckResult(name, False, f"the learned reader did not load ({exc}); the rules alone read",
+                           "Reinstall voice-triage (pip install --force-reinstall voice-triage) so that "
+                           "voice_triage/understanding/models is complete.")
+    ok = reading.chest >= 0.5
+    return CheckResult(name, ok, f"loaded and checked in {loaded:.2f} s; \"no, but my chest is tight now\" read as "
+                       f"chest pain at {reading.chest:.2f}", "" if ok else
+                       "The model reads wrongly: reinstall voice-triage, then run the tests.")
+
+
+CHECKS: tuple[Check, ...] = (check_audio_devices, check_recognizer, check_tts, check_grammar, check_reader)
 """The checks run after the configuration check, in order."""
 
 

@@ -52,7 +52,7 @@ class ReaderPolicy:
     overrule: float = 0.97
     """From this probability the reader raises the alarm over the rules' doubt (a mention they would ask back, a
     denial they read): a carer's "he's just told me his chest is hurting him right now"."""
-    clear: float = 0.1
+    clear: float = 0.05
     """Below this, the reader reads no emergency: an alarm the rules read from words that are not a whole
     emergency phrase is asked back instead (a false alarm is the third-worst bug; asking costs one turn), and a
     mention the rules would ask back as maybe someone else's or past ("my dad had chest pains before his

@@ -118,7 +118,8 @@ class Reader:
         if len(words) <= WINDOW_WORDS:
             return self._read(question, text or "")
         step = WINDOW_WORDS * 3 // 4
-        windows = [" ".join(words[i:i + WINDOW_WORDS]) for i in range(0, len(words) - step, step)][:MAX_WINDOWS]
+        starts = list(range(0, len(words) - WINDOW_WORDS, step))[:MAX_WINDOWS - 1] + [len(words) - WINDOW_WORDS]
+        windows = [" ".join(words[i:i + WINDOW_WORDS]) for i in starts]
         readings = [self._read(question, w) for w in windows]
         first = readings[0]
         return Reading(first.answer, first.answer_p, max(r.chest for r in readings),

@@ -41,7 +41,8 @@ class Visitor:
             wav = self.render(self.words.pop(0))
 
             def speak():
-                time.sleep(0.4)  # the microphone is opened meanwhile
+                self.audio.wait_for_microphone()  # the kiosk opens it for each answer: on a busy machine that is slow
+                time.sleep(0.3)
                 self.audio.play_into_mic(wav).wait()
 
             thread = threading.Thread(target=speak, daemon=True)

@@ -2,8 +2,6 @@
 kiosk's real voice channel (flite out, Whisper in) and the page's socket answer the same person."""
 from __future__ import annotations
 
-import os
-import subprocess
 import threading
 import time
 
@@ -13,17 +11,6 @@ from tests.support.screen import ScreenKiosk, SocketPage
 from tests.support.virtual import pulse_session
 
 pulse = pytest.fixture(scope="module")(pulse_session)
-
-def microphone_open(pulse) -> bool:
-    """Whether something records the virtual microphone now (the kiosk opens it for each answer only)."""
-    def short(kind: str) -> list[list[str]]:
-        out = subprocess.run(["pactl", "list", "short", kind], env={**os.environ, **pulse.env}, capture_output=True,
-                             text=True, timeout=30).stdout
-        return [line.split("\t") for line in out.splitlines()]
-
-    mic = {row[0] for row in short("sources") if len(row) > 1 and row[1] == "vt_mic"}
-    return any(len(row) > 1 and row[1] in mic for row in short("source-outputs"))
-
 
 CONFIG = "[voice]\nrate = 320\ncaptions = \"off\"\n[timeouts]\nlisten = 6\nidle = 30\n[screen]\nsummary = 1\n"
 
@@ -45,9 +32,7 @@ def test_woken_by_voice_answered_by_buttons_and_voice_an_emergency_said_aloud(pu
         wav = render(words)
 
         def play():
-            deadline = time.monotonic() + 60
-            while not microphone_open(pulse) and time.monotonic() < deadline:
-                time.sleep(0.1)
+            pulse.wait_for_microphone()
             time.sleep(0.3)
             pulse.play_into_mic(wav).wait()
 
