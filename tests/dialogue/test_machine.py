@@ -61,6 +61,16 @@ def test_a_red_flag_said_out_of_turn_is_a_mention_check_and_an_ask_back_its_own_
     assert s.check.state == "idle" and s.answers["chest_pain"] == "no" and t.listen.question == "rest_pain"
 
 
+def test_a_possible_emergency_heard_before_the_start_is_asked_back_then_the_triage_begins_from_the_start():
+    s = Session(C)  # an assistant hears it out of the blue: nothing was said before
+    assert s.hear("my heart hurts since she left me").listen.question == "confirm"
+    t = s.hear("no, not me")
+    assert t.listen.question == "consent" and s.state == "consent" and t.says[0].startswith("Hello")
+    s.hear("yes")
+    s.hear("my calf hurts when I walk")
+    assert s.question == "breathlessness"  # chest pain was answered no: the other emergency question is still asked
+
+
 def test_the_check_machine_is_data():
     assert machine.CHECKS == ["idle", "heard", "mention", "askback"]
     assert {t["trigger"] for t in machine.CHECK_TRANSITIONS} == {"confirm_heard", "confirm_mention", "ask_back",

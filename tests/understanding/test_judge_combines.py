@@ -110,3 +110,14 @@ def test_someone_elses_past_chest_pain_is_not_asked_back_when_the_reader_is_sure
     m = decide(judge, text, "stops_with_rest", reading("no", 0.9, chest=0.01))
     assert m.intent == "no"
     assert decide(judge, text, "stops_with_rest", reading("no", 0.9, chest=0.2)).intent == "ask_back"
+
+
+@pytest.mark.parametrize("text, question", [
+    ("yes, well no actually, at night it's fine", "rest_pain"),
+    ("aye... och no, sorry, it's the same colour as ever", "discoloration"),
+])
+def test_a_correction_the_reader_reads_the_other_way_even_unsurely_is_confirmed_not_recorded(judge, text, question):
+    rules = judge.interpreter.interpret(text, question)
+    assert rules.intent == "yes", "the rules take the first word of a correction"
+    m = decide(judge, text, question, reading("no", 0.6))
+    assert m.intent == "yes" and m.confirm

@@ -127,7 +127,13 @@ class Handling:
             back = self.check.return_to
             self.check.settle()
             self.answers[reason] = "no"
-            if back in self.content.features and back not in self.answers:
+            if back == "consent" and self.state == "consent":
+                # asked back before the triage began (at "shall we begin?", or out of the blue to an assistant,
+                # when nothing was said before): the beginning follows, never a question further on
+                if not self.greeted:
+                    self._say("greeting")
+                self._ask("consent")
+            elif back in self.content.features and back not in self.answers:
                 self._ask(back)
             else:
                 self._next_after_open()

@@ -53,6 +53,8 @@ class Session(Handling, Flow, Endings):
         """Retries, confirmations and early ends (dialogue.policy)."""
         self.answers: dict[str, str] = {}
         self.question = "consent"
+        self.greeted = False
+        """The greeting was said (start); a session begun by an utterance out of the blue has not said it."""
         self.asked = ""
         """The question as last said (its wording, a reprompt or a confirmation): what the person answers."""
         self.check = Check()
@@ -83,6 +85,7 @@ class Session(Handling, Flow, Endings):
     def start(self) -> Turn:
         """The greeting and the first question."""
         self._turn = Turn()
+        self.greeted = True
         self._say("greeting")
         self._ask("consent")
         return self._turn
@@ -102,8 +105,8 @@ class Session(Handling, Flow, Endings):
         self.tally.inputs += 1
         # before anything was asked (an assistant or a kiosk hearing an emergency out of the blue) the words are read
         # as an answer to the open question, as `emergency_in` read them
-        asked = self.asked or self.content.questions["open"].ask
-        meaning = self.judge.meaning(text, self.question, about=self._about, asked=asked)
+        asked, read_at = (self.asked, self.question) if self.asked else (self.content.questions["open"].ask, "open")
+        meaning = self.judge.meaning(text, read_at, about=self._about, asked=asked)
         answers = meaning.is_answer and self.question in self.content.features
         heard = HeardEvent(text, meaning.intent, None if confidence is None else round(float(confidence), 3),
                            self.question if answers else None, meaning.intent if answers else None)
@@ -193,6 +196,12 @@ class Session(Handling, Flow, Endings):
         together: understanding.judge), or None."""
         meaning = self.judge.meaning(text[:MAX_CHARS], "open", asked=self.content.questions["open"].ask)
         return (meaning.reason or "chest_pain") if meaning.intent == EMERGENCY else None
+
+    def doubt_in(self, text: str) -> str | None:
+        """The emergency reason `text` may state, read as at the open question, when the judge would ask it back
+        (a possible emergency: "my chest has been funny all day"), or None."""
+        meaning = self.judge.meaning(text[:MAX_CHARS], "open", asked=self.content.questions["open"].ask)
+        return (meaning.reason or "chest_pain") if meaning.intent == ASK_BACK else None
 
 
     def grammar(self) -> list[str]:

@@ -123,6 +123,14 @@ class Triage:
         text = heard.text
         return text if text.strip() and self._session.emergency_in(text) is not None else None
 
+    def doubt_in(self, heard: Heard) -> str | None:
+        """What `heard` (before the conversation began) said, when it may state an emergency and would be asked
+        back (the judge is not sure it is the person's own, now), else None. Hear it to ask it back."""
+        if heard.kind is not HeardKind.SPEECH or heard.recognition is not None:
+            return None
+        text = heard.text
+        return text if text.strip() and self._session.doubt_in(text) is not None else None
+
     # ------------------------------------------------------------------ voice
 
     def _recognized(self, heard: Heard) -> Turn:

@@ -59,8 +59,10 @@ class ReaderPolicy:
     bypass") is not asked back when the reader is sure of it (below `calm`)."""
     calm: float = 0.03
     """See `clear`."""
-    disagree: float = 0.85
-    """At a red flag, a plain answer the reader reads the other way this surely is confirmed with the person."""
+    disagree: float = 0.5
+    """At a red flag, an answer the reader reads the other way (its most likely answer, from this probability) is
+    confirmed with the person: a correction ("yes, I mean, no, sorry") or a denial in words the rules do not know
+    is asked back, never recorded backwards (issue 30: the second-worst bug; one more turn costs little)."""
     take: float = 0.85
     """An utterance the rules did not understand is taken as the reader's yes, no or not sure from here."""
     sure: float = 0.97

@@ -61,6 +61,22 @@ def test_an_emergency_outside_any_conversation_is_answered_at_once_and_nothing_i
     assert len(conversations) == 0
 
 
+@pytest.mark.parametrize("then, expect", [("yes", "emergency"), ("no", "consent")])
+def test_a_possible_emergency_outside_any_conversation_is_asked_back_never_passed_over(then, expect):
+    """Issue 30: what the judge would ask back at the open question (maybe not the person's own, now) begins a
+    conversation with the question; yes raises the alarm, no leads to the greeting and "shall we begin?"."""
+    conversations, _ = pool()
+    reply = conversations.reply("a", "my heart hurts since she left me")
+    assert reply.handled and reply.emergency is None and reply.question == "confirm"
+    assert "chest" in reply.text and len(conversations) == 1
+    reply = conversations.reply("a", then)
+    if expect == "emergency":
+        assert reply.emergency == "chest_pain" and reply.text.startswith(INSTRUCTION) and reply.ended
+    else:
+        assert reply.emergency is None and reply.question == "consent" and reply.text.startswith("Hello")
+        assert conversations.reply("a", "yes").question == "open"
+
+
 def test_no_chest_pain_outside_a_conversation_is_not_an_alarm():
     conversations, _ = pool()
     reply = conversations.reply("a", "I have no chest pain, but my leg pain is bad")
@@ -150,28 +166,38 @@ def phrase_sets():
     return sets
 
 
+def _outcome(reply) -> str:
+    return "alarm" if reply.emergency is not None else "asked" if reply.question == "confirm" else "quiet"
+
+
 @pytest.mark.parametrize("path", phrase_sets(), ids=lambda p: p.name)
 def test_real_peoples_phrases_raise_the_alarm_before_any_triage_as_inside_one(path):
-    """Said to the assistant out of the blue (no triage running) they are judged exactly as at the open question
-    (public_mst: 56/56 caught, 0/732 false alarms; our unseen half, never tuned to: the same floors as
-    tests/understanding/test_phrase_sets.py, at least 95% caught and at most 1% false alarms)."""
+    """Said to the assistant out of the blue (no triage running) they are judged exactly as at the open question:
+    an emergency raised, a possible one asked back (a conversation begins with the question), never passed over.
+    Floors (issue 30's aims): no emergency passed over, at most 2% false alarms; on our unseen half (written by the
+    rules' writers, never tuned to) also at least 95% raised at once. public_mst, measured with the shipped reader
+    (docs/model-card.md): 53/56 at once, 3 asked back, 10/732 false alarms (the rules alone, written against it:
+    56/56, 0)."""
     import json
 
     phrases = json.loads(path.read_text(encoding="utf-8"))["phrases"]
     conversations, _ = pool(max_conversations=5000)
     outside, inside = [], []
     for i, phrase in enumerate(phrases):
-        outside.append(conversations.reply(f"o{i}", phrase["text"]).emergency is not None)
+        outside.append(_outcome(conversations.reply(f"o{i}", phrase["text"])))
+        conversations.forget(f"o{i}")
         if phrase["at"] == "open":
             conversations.reply(f"i{i}", "leg pain")
             conversations.reply(f"i{i}", "yes")
-            inside.append((i, conversations.reply(f"i{i}", phrase["text"]).emergency is not None))
+            inside.append((i, _outcome(conversations.reply(f"i{i}", phrase["text"]))))
             conversations.forget(f"i{i}")
-    missed = [p["text"] for p, hit in zip(phrases, outside) if p["emergency"] and not hit]
-    alarms = [p["text"] for p, hit in zip(phrases, outside) if not p["emergency"] and hit]
-    assert [phrases[i]["text"] for i, hit in inside if outside[i] != hit] == []  # as at the open question
+    lost = [p["text"] for p, o in zip(phrases, outside) if p["emergency"] and o == "quiet"]
+    later = [p["text"] for p, o in zip(phrases, outside) if p["emergency"] and o != "alarm"]
+    alarms = [p["text"] for p, o in zip(phrases, outside) if not p["emergency"] and o == "alarm"]
+    # as at the open question (where a conversation may also confirm a symptom mentioned in passing)
+    assert [(phrases[i]["text"], outside[i], o) for i, o in inside if (outside[i] == "alarm") != (o == "alarm")] == []
     emergencies = sum(p["emergency"] for p in phrases)
-    if path.name == "public_mst.json":
-        assert missed == [] and alarms == []
-    else:
-        assert len(missed) <= 0.05 * emergencies and len(alarms) <= 0.01 * (len(phrases) - emergencies)
+    assert lost == []
+    assert len(alarms) <= 0.02 * (len(phrases) - emergencies), alarms
+    if path.name != "public_mst.json":
+        assert len(later) <= 0.05 * emergencies, later

@@ -163,7 +163,9 @@ class Conversations:
             turn = self.triage_factory().hear(said)
             assert turn is not None
             return _reply(turn, True)
-        if not wake_match(text[:MAX_CHARS], self.texts.start):
+        with self._judge_lock:
+            doubt = self._judge.doubt_in(Heard.text_of(text[:MAX_CHARS]))
+        if doubt is None and not wake_match(text[:MAX_CHARS], self.texts.start):
             return Reply(self.texts.not_ours, handled=False)
         triage = self.triage_factory()
         with self._lock:
@@ -173,7 +175,11 @@ class Conversations:
             live = self._live[conversation_id] = _Live(triage, now)
             self.begun += 1
         with live.lock:
-            return _reply(triage.start(), self._end_if_over(conversation_id, triage))
+            # a possible emergency out of the blue is never passed over: a conversation begins by asking it back
+            # ("Do you mean you have chest pain now?"); yes raises the alarm, no leads to the greeting
+            turn = triage.hear(doubt) if doubt is not None else triage.start()
+            assert turn is not None
+            return _reply(turn, self._end_if_over(conversation_id, triage))
 
     def _within(self, conversation_id: str, live: _Live, text: str) -> Reply:
         triage = live.triage
