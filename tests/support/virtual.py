@@ -107,6 +107,59 @@ class VirtualAudio:
         return Recorder(source)
 
 
+class AnswerGate:
+    """Wraps a VoiceChannel's microphone factory so that a test can say its words once the channel really reads the
+    microphone for the answer now listened for. The channel keeps the microphone open between answers and drops
+    what was recorded before it starts reading (its own prompt): words played while a busy machine is still on
+    its way to that point are dropped with it, so "the microphone is open" is not enough.
+
+        gate = AnswerGate(channel); mark = gate.mark()   # before the channel listens
+        gate.wait_past(mark)                             # in the speaking thread: the channel reads now
+    """
+
+    def __init__(self, channel):
+        import contextlib
+
+        self._reads = 0
+        self._cond = threading.Condition()
+        inner = channel.source_factory
+        gate = self
+
+        class _Watched:
+            def __init__(self, source):
+                self._source = source
+
+            def __getattr__(self, name):
+                return getattr(self._source, name)
+
+            def chunks(self):
+                first = True
+                for chunk in self._source.chunks():
+                    if first:
+                        first = False
+                        with gate._cond:
+                            gate._reads += 1
+                            gate._cond.notify_all()
+                    yield chunk
+
+        @contextlib.contextmanager
+        def factory(plan):
+            with inner(plan) as source:
+                yield _Watched(source)
+
+        channel.source_factory = factory
+
+    def mark(self) -> int:
+        """How many answers the channel has begun to read so far."""
+        with self._cond:
+            return self._reads
+
+    def wait_past(self, mark: int, timeout: float = 60.0) -> bool:
+        """Wait until the channel begins to read an answer after `mark` (True), or `timeout` seconds (False)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._reads > mark, timeout)
+
+
 class Recorder:
     """``parec`` of one PulseAudio source, kept in memory in 10 ms blocks with their arrival times."""
 
