@@ -23,7 +23,7 @@ import time
 import pytest
 
 from tests.support import EXE
-from tests.support.screen import SocketPage
+from tests.support.screen import a_typed_emergency_session
 from tests.support.wyoming import ServeProcess, say
 
 SPEECH_EXTRA = ("sounddevice", "pocketsphinx", "vosk", "faster_whisper", "ctranslate2", "pyttsx3",
@@ -140,13 +140,7 @@ def test_the_web_screen_works_without_the_speech_extras(bare):
             found = re.search(r"the screen is at (http://\S+)", seen[-1])
             url = found.group(1) if found else None
         assert url, f"voice-triage web did not print its address: {seen}"
-        page = SocketPage(url.replace("http://", "ws://") + "ws")
-        assert page.until(lambda e: e["event"] == "hello")["mode"] == "web"
-        page.send(key="start")
-        assert page.listen()["question"] == "consent"
-        page.send(text="I have chest pain")
-        assert page.until(lambda e: e["event"] == "end")["disposition"] == "emergency"
-        page.close()
+        a_typed_emergency_session(url)
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0

@@ -118,3 +118,15 @@ class SocketPage:
 
     def close(self) -> None:
         self._connection.__exit__(None, None, None)
+
+
+def a_typed_emergency_session(url: str, mode: str = "web") -> None:
+    """On the screen at `url` (http://...): a session begun with the start key in which "I have chest pain" is
+    typed at the first question ends in the emergency disposition."""
+    page = SocketPage(url.replace("http://", "ws://") + "ws")
+    assert page.until(lambda e: e["event"] == "hello")["mode"] == mode
+    page.send(key="start")
+    assert page.listen()["question"] == "consent"
+    page.send(text="I have chest pain")
+    assert page.until(lambda e: e["event"] == "end")["disposition"] == "emergency"
+    page.close()

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.support.screen import SocketPage
+from tests.support.screen import a_typed_emergency_session
 from voice_triage.cli import parse_args
 from voice_triage.modes.kiosk.config import KioskConfigError, parse_config
 
@@ -34,13 +34,7 @@ def start_web(*args: str) -> tuple[subprocess.Popen, str]:
 def test_voice_triage_web_serves_a_session_and_stops_cleanly_on_sigterm():
     process, url = start_web()
     try:
-        page = SocketPage(url.replace("http://", "ws://") + "ws")
-        assert page.until(lambda e: e["event"] == "hello")["mode"] == "web"
-        page.send(key="start")
-        assert page.listen()["question"] == "consent"
-        page.send(text="I have chest pain")
-        assert page.until(lambda e: e["event"] == "end")["disposition"] == "emergency"
-        page.close()
+        a_typed_emergency_session(url)
     finally:
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=30)
@@ -63,13 +57,7 @@ def test_the_kiosk_says_how_it_started_and_what_it_did_in_plain_english(tmp_path
     process, url = start_web("--config", str(config))
     started = _wait_for_line(process, "kiosk started")
     try:
-        page = SocketPage(url.replace("http://", "ws://") + "ws")
-        assert page.until(lambda e: e["event"] == "hello")["mode"] == "web"
-        page.send(key="start")
-        assert page.listen()["question"] == "consent"
-        page.send(text="I have chest pain")
-        assert page.until(lambda e: e["event"] == "end")["disposition"] == "emergency"
-        page.close()
+        a_typed_emergency_session(url)
         deadline = time.monotonic() + 60
         while not (log.exists() and log.read_text().count("\n") == 1) and time.monotonic() < deadline:
             time.sleep(0.05)  # the session's record is written once the kiosk has counted it

@@ -14,6 +14,7 @@ Kept: every row with a chest/breath keyword + a deterministic sample of OTHER_N 
 answer is null (these are complaints, not answers to a yes/no question).
 """
 import hashlib, json, os, re
+from rows_out import write_rows  # noqa: E402 (run as a script from this folder)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OTHER_N = 400
@@ -45,10 +46,7 @@ def main():
         (rows if (CHEST_KW.search(text) or BREATH_KW.search(text)) else others).append(r)
     others.sort(key=lambda r: hashlib.md5(r["id"].encode()).hexdigest())
     rows += others[:OTHER_N]
-    with open(os.path.join(HERE, "rows.jsonl"), "w", encoding="utf-8") as out:
-        for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(len(rows), "rows")
+    write_rows(rows)
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@ plus every oos/in-scope row mentioning chest/breath/heart/lung -> other (keyword
 are kept as hard negatives for chest_now/breath_now: none reports own current symptoms).
 """
 import json, os, re, hashlib
+from rows_out import write_rows  # noqa: E402 (run as a script from this folder)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OTHER_PER_INTENT, OOS_N = 5, 150
@@ -43,10 +44,7 @@ def main():
                          "chest_now": 0, "breath_now": 0,
                          "note": NOTE.get(intent, "out-of-scope query" if intent == "oos" else "unrelated assistant request (sampled)")
                                  + ("; mentions chest/breath/heart but not own current symptom" if kw else "")})
-    with open(os.path.join(HERE, "rows.jsonl"), "w", encoding="utf-8") as out:
-        for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(len(rows), "rows")
+    write_rows(rows)
 
 if __name__ == "__main__":
     main()

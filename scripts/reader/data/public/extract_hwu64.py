@@ -9,7 +9,8 @@ general_explain->cmd_help (clarification request), general_dontcare->unsure only
 text says the speaker does not know, otherwise null; general_confirm -> null;
 a deterministic sample of OTHER_PER_INTENT rows from every other intent -> other.
 """
-import csv, glob, json, os, re, hashlib
+import csv, glob, os, re, hashlib
+from rows_out import write_rows  # noqa: E402 (run as a script from this folder)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OTHER_PER_INTENT = 8
@@ -59,10 +60,7 @@ def main():
             rows.append({"source": "hwu64", "id": f"hwu64:{intent}:{aid}", "question": None,
                          "text": text, "raw_label": intent, "answer": ans,
                          "chest_now": 0, "breath_now": 0, "note": note})
-    with open(os.path.join(HERE, "rows.jsonl"), "w", encoding="utf-8") as out:
-        for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(len(rows), "rows")
+    write_rows(rows)
 
 if __name__ == "__main__":
     main()

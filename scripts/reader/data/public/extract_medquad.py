@@ -7,7 +7,8 @@ consumer-health questions ABOUT a condition ("What are the symptoms of Angina ?"
 person reporting their own current symptom, so chest_now = breath_now = 0 (hard negatives:
 topic words present, no own-now report). answer is null (not an answer to a yes/no question).
 """
-import glob, html, json, os, re
+import glob, html, os, re
+from rows_out import write_rows  # noqa: E402 (run as a script from this folder)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KW = re.compile(r"chest|breath|dyspn|angina|wheez", re.I)
@@ -24,10 +25,7 @@ def main():
                          "raw_label": qtype, "answer": None, "chest_now": 0, "breath_now": 0,
                          "note": "templated question about a condition, not an own-now report"
                                  + ("; keyword inside a name (e.g. Chester)" if re.search(r"chester", q, re.I) else "")})
-    with open(os.path.join(HERE, "rows.jsonl"), "w", encoding="utf-8") as out:
-        for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(len(rows), "rows")
+    write_rows(rows)
 
 if __name__ == "__main__":
     main()

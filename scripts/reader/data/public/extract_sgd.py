@@ -17,6 +17,7 @@ templated), then capped at CAP (pure acts) / CAP_COMBO (combinations) rows by a 
 chest_now = breath_now = 0 (service-booking domain).
 """
 import glob, hashlib, json, os, re
+from rows_out import write_rows  # noqa: E402 (run as a script from this folder)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CAP = 1500          # pure AFFIRM / NEGATE_INTENT / AFFIRM_INTENT
@@ -56,10 +57,7 @@ def main():
     for k in sorted(groups):
         rs = sorted(groups[k].values(), key=lambda r: hashlib.md5(r["id"].encode()).hexdigest())[:(CAP if k in ('AFFIRM', 'AFFIRM_INTENT', 'NEGATE_INTENT') else CAP_COMBO)]
         rows += sorted(rs, key=lambda r: r["id"])
-    with open(os.path.join(HERE, "rows.jsonl"), "w", encoding="utf-8") as out:
-        for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(len(rows), "rows")
+    write_rows(rows)
 
 if __name__ == "__main__":
     main()
