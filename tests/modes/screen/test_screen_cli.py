@@ -115,3 +115,15 @@ def test_kiosk_screen_options_reach_the_configuration():
     config = kiosk_config(settings)
     assert config.screen.enabled and config.screen.port == 9123 and config.screen.host == "127.0.0.1"
     assert not kiosk_config(parse_args(["kiosk"])).screen.enabled
+
+
+def test_stopped_the_moment_it_started_it_exits_cleanly_every_time():
+    """The learned reader loads on a thread from the start: a kiosk screen stopped while ONNX Runtime was still
+    loading aborted ("terminate called without an active exception", exit -6) 9 times in 15."""
+    for _ in range(8):
+        process, _ = start_web()
+        _wait_for_line(process, "kiosk started")
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        assert "terminate called" not in err
