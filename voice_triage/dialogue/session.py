@@ -53,6 +53,7 @@ class Session(Handling, Flow, Endings):
         """Retries, confirmations and early ends (dialogue.policy)."""
         self.answers: dict[str, str] = {}
         self.question = "consent"
+        self._last_open: tuple[str, Meaning] | None = None
         self.greeted = False
         """The greeting was said (start); a session begun by an utterance out of the blue has not said it."""
         self.asked = ""
@@ -194,14 +195,22 @@ class Session(Handling, Flow, Endings):
     def emergency_in(self, text: str) -> str | None:
         """The emergency reason `text` states, read as at the open question (the judge's reading, rules and reader
         together: understanding.judge), or None."""
-        meaning = self.judge.meaning(text[:MAX_CHARS], "open", asked=self.content.questions["open"].ask)
+        meaning = self._read_as_open(text)
         return (meaning.reason or "chest_pain") if meaning.intent == EMERGENCY else None
 
     def doubt_in(self, text: str) -> str | None:
         """The emergency reason `text` may state, read as at the open question, when the judge would ask it back
         (a possible emergency: "my chest has been funny all day"), or None."""
-        meaning = self.judge.meaning(text[:MAX_CHARS], "open", asked=self.content.questions["open"].ask)
+        meaning = self._read_as_open(text)
         return (meaning.reason or "chest_pain") if meaning.intent == ASK_BACK else None
+
+    def _read_as_open(self, text: str) -> Meaning:
+        """The judge's reading of `text` at the open question; the last one is kept, so an assistant that asks
+        `emergency_in` and then `doubt_in` of the same words reads them (rules and reader) once."""
+        text = text[:MAX_CHARS]
+        if self._last_open is None or self._last_open[0] != text:
+            self._last_open = (text, self.judge.meaning(text, "open", asked=self.content.questions["open"].ask))
+        return self._last_open[1]
 
 
     def grammar(self) -> list[str]:
