@@ -217,14 +217,15 @@ def test_a_description_at_the_open_question_is_decoded_once(whisper, speech_dir,
     assert turn.emergency is not None, (result, turn.events)
 
 
-NOW_FOR_NO = ("sc2test_5e3dde6b_nohash_0.wav", "sc2test_4c6167ca_nohash_1.wav", "sc2test_4c6167ca_nohash_2.wav",
-              "sc2test_5e3dde6b_nohash_2.wav")
-"""Real people saying "no" that Whisper tiny.en, hearing the clip alone, writes as "Now" or "Now."."""
-
-
 @needs_real_clips
 def test_the_question_just_asked_is_whispers_context_so_no_is_not_now(whisper):
-    """Heard after the question it answers (Whisper's previous text), "no" is "No."; without it, "Now."."""
+    """Heard after the question it answers (Whisper's previous text), real people's "no" is "no" more often than
+    heard alone, where tiny.en writes several as "Now." or "Do.".
+
+    Counted over all 100 public clips, not asserted clip by clip: a clip on the edge flips with 30 ms more or
+    less audio before the word (measured: one clip is "no" for 9 of 63 start and end points, others for about
+    half), so which side of the edge one lands on is not a property of the product. Measured here: alone 89/100,
+    after the question 95/100 (5 "Now", 1 "Do" turned into "No"; 1 "you" became nothing, asked again)."""
     import dataclasses
 
     session = at_open(whisper)
@@ -233,12 +234,15 @@ def test_the_question_just_asked_is_whispers_context_so_no_is_not_now(whisper):
     session.hear("no")
     plan = session.plan
     assert plan.context == session.turn.says[-1] and "?" in plan.context
-    for name in NOW_FOR_NO:
-        samples = Samples(read_wav(SHARED / "eval" / "real" / "kws" / "no" / name))
-        alone = whisper.listen(samples, dataclasses.replace(plan, context=""))
-        assert normalised(alone) != "no", (name, alone)
-        after_question = whisper.listen(samples, plan)
-        assert normalised(after_question) == "no" and not after_question.doubtful, (name, after_question)
+    clips = sorted((SHARED / "eval" / "real" / "kws" / "no").glob("*.wav"))
+    assert len(clips) == 100
+    alone = after_question = 0
+    for path in clips:
+        samples = Samples(read_wav(path))
+        alone += normalised(whisper.listen(samples, dataclasses.replace(plan, context=""))) == "no"
+        result = whisper.listen(samples, plan)
+        after_question += normalised(result) == "no" and not result.doubtful
+    assert after_question >= 92 and after_question >= alone + 3, (alone, after_question)
 
 
 def test_one_emergency_word_alone_heard_unclearly_is_asked_back(whisper):
