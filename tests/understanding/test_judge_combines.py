@@ -121,3 +121,63 @@ def test_a_correction_the_reader_reads_the_other_way_even_unsurely_is_confirmed_
     assert rules.intent == "yes", "the rules take the first word of a correction"
     m = decide(judge, text, question, reading("no", 0.6))
     assert m.intent == "yes" and m.confirm
+
+
+def test_at_the_chest_question_a_denial_the_rules_read_as_an_alarm_is_asked_back_when_the_reader_reads_no(judge):
+    """Before: at the chest and breathing questions anything but a clear no raised the alarm, so a dialect or wordy
+    denial ("it's my grandad who has the bad chest, not me") was a false alarm whatever the reader read."""
+    text = "It's my grandad who has the bad chest, not me."
+    assert judge.interpreter.interpret(text, "chest_pain").intent == "emergency"
+    m = decide(judge, text, "chest_pain", reading("no", 0.84, chest=0.01))
+    assert m.intent == "ask_back" and m.reason == "chest_pain" and m.quote
+    text = "breathing is fine I think"
+    assert judge.interpreter.interpret(text, "breathlessness").intent == "emergency"
+    assert decide(judge, text, "breathlessness", reading("no", 0.7, breath=0.2)).intent == "ask_back"
+    # a likely emergency (the reader's own probability from `ask` up), or a reader that does not read a no, and the
+    # alarm stands
+    assert decide(judge, text, "breathlessness", reading("no", 0.7, breath=0.4)).intent == "emergency"
+    assert decide(judge, text, "breathlessness", reading("yes", 0.7, breath=0.2)).intent == "emergency"
+
+
+def test_at_the_chest_question_what_the_question_describes_stays_an_alarm_whatever_the_reader_reads(judge):
+    """"A pressure" answering the chest question is chest pressure (grammars/features.yaml `when_asked`), even after
+    "no pain as such" and a reader that reads the no."""
+    for text in ("no pain as such, just a pressure", "not a pain exactly, more like a heaviness"):
+        m = decide(judge, text, "chest_pain", reading("no", 0.93, chest=0.0))
+        assert m.intent == "emergency" and m.reason == "chest_pain", text
+
+
+def test_an_emergency_the_rules_read_denied_in_so_many_words_is_asked_back_even_when_the_reader_is_sure(judge):
+    """Before: from 0.97 the reader overruled the rules' denial ("I'm breathing away nicely" read as
+    breathlessness 1.00): they disagree on safety, so the person is asked, not alarmed."""
+    text = "I'm breathing away nicely"
+    assert judge.interpreter.interpret(text, "breathlessness").intent == "no"
+    m = decide(judge, text, "breathlessness", reading("yes", 0.77, breath=1.0))
+    assert m.intent == "ask_back" and m.reason == "breathlessness"
+
+
+def test_the_reader_alone_on_words_that_name_neither_chest_nor_breathing_is_asked_back_not_alarmed(judge):
+    """Before: "the ankle has gone all puffy since Sunday" at the open question raised the alarm (the reader read
+    breathlessness 0.99 from "puffy")."""
+    text = "the ankle has gone all puffy since Sunday"
+    m = decide(judge, text, "open", reading("other", breath=0.99))
+    assert m.intent == "ask_back" and m.reason == "breathlessness"
+    # words that name the chest or breathing, and the reader's alarm stands (test above: "me chest a hurt me")
+    m = decide(judge, "I'm that puffed I can hardly get my breath", "open", reading("other", breath=0.99))
+    assert m.intent == "emergency"
+
+
+@pytest.mark.parametrize("question, text, intent", [
+    ("chest_pain", "It's my grandad who has the bad chest, not me.", "ask_back"),
+    ("breathlessness", "breathing is fine I think", "ask_back"),
+    ("breathlessness", "I'm breathing away nicely", "ask_back"),
+    ("open", "the ankle has gone all puffy since Sunday", "ask_back"),
+    ("chest_pain", "no pain as such, just a pressure", "emergency"),
+])
+def test_the_shipped_reader_and_the_rules_together(question, text, intent):
+    """The same rows with the shipped reader's own readings (each was an alarm before, but the last)."""
+    from voice_triage.understanding.reader import ReaderLoader
+
+    content = load_content()
+    judge = Judge(Interpreter(content), ReaderLoader(background=False))
+    assert judge.meaning(text, question, asked=content.questions[question].ask).intent == intent

@@ -45,13 +45,15 @@ class ReaderPolicy:
     never on shared/eval: docs/model-card.md)."""
 
     alarm: float = 0.8
-    """The reader alone raises the alarm at this probability of an emergency (unless the rules read a denial of
-    it: then the person is asked)."""
+    """The reader alone raises the alarm at this probability of an emergency when the words name the chest or
+    breathing or the question asked about them (otherwise, or when the rules read a denial of it, the person is
+    asked)."""
     ask: float = 0.3
     """From this probability up to `alarm`, an emergency the rules did not read is asked back, never passed over."""
     overrule: float = 0.97
-    """From this probability the reader raises the alarm over the rules' doubt (a mention they would ask back, a
-    denial they read): a carer's "he's just told me his chest is hurting him right now"."""
+    """From this probability the reader raises the alarm over the rules' doubt (a mention they would ask back): a
+    carer's "he's just told me his chest is hurting him right now". A denial the rules read in so many words is
+    asked back whatever the reader reads ("I'm breathing away nicely", read as breathlessness 1.00)."""
     clear: float = 0.05
     """Below this, the reader reads no emergency: an alarm the rules read from words that are not a whole
     emergency phrase is asked back instead (a false alarm is the third-worst bug; asking costs one turn), and a
@@ -121,7 +123,14 @@ class Judge:
         feature = about if question == "confirm" else question
         kind = question_kind(self.interpreter.content, feature)
         if rules.intent is EMERGENCY:
-            if emergency < p.clear and reading.whole and kind != "emergency":
+            if reading.whole and (emergency < p.clear or (
+                    kind == "emergency" and feature == rules.reason and reading.answer == "no"
+                    and reading.answer_p >= p.disagree and emergency < p.ask)) and not self._described(rules):
+                # the rules' alarm rests on words that are no whole emergency phrase, and the reader reads no
+                # emergency (or, at the chest or breathing question itself, a denial: "breathin's nae bother at
+                # all", "me da's the one with the bad chest, not me"): the person is asked, never alarmed
+                # without need (the third-worst bug) nor passed over (asking costs one turn). What the question's
+                # own words describe ("no pain, more of a heaviness" at the chest question) stays an alarm.
                 return dataclasses.replace(rules, intent=ASK_BACK, quote=self._quote(rules.text))
             return rules
         reason = reading.reason
@@ -134,8 +143,12 @@ class Judge:
                     return plain
             return rules
         denied = any(m.feature == reason and m.value == "no" for m in rules.mentions)
-        if emergency >= p.alarm and (not denied or emergency >= p.overrule):
+        if emergency >= p.alarm and not denied and (kind == "emergency" or self.names(rules.text)):
             return dataclasses.replace(rules, intent=EMERGENCY, reason=reason)
+        # the reader alone, on words that name neither the chest nor breathing (asked at another question: "it
+        # looks puffy"), is asked back below: the reader is surest where the words say what it reads
+        # an emergency the rules read denied in so many words ("I'm breathing away grand") and the reader reads
+        # as likely is asked back below: the two disagree on safety, so the person decides
         if emergency >= p.ask:
             return dataclasses.replace(rules, intent=ASK_BACK, reason=reason, quote=self._quote(rules.text))
         if rules.is_answer or rules.is_command:
@@ -156,6 +169,12 @@ class Judge:
             if reading.answer in COMMAND_WORDS and reading.answer_p >= p.command:
                 return dataclasses.replace(rules, intent=Intent(reading.answer))
         return rules
+
+    @staticmethod
+    def _described(rules: Meaning) -> bool:
+        """The rules read the emergency from how the asked question's symptom feels ("a heaviness", "puffing"):
+        grammars/features.yaml's `when_asked` cues, which count only as the answer to that question."""
+        return any(m.kind == "asked" and m.value == "yes" and m.feature == rules.reason for m in rules.mentions)
 
     @staticmethod
     def _quote(text: str, words: int = 16) -> str:
