@@ -37,10 +37,17 @@ def turn(ears, session, clip, speech_dir):
     return session.hear(Heard.from_recognition(result))
 
 
-@pytest.mark.parametrize("voice", ["flite:rms", "flite:slt"])
-def test_chatter_that_the_grammar_turns_into_chest_pain_raises_no_alarm(ears, speech_dir, voice):
-    """Regression: "I had toast for breakfast" came out of the grammar as "i have chest pain" (verification 0.2-0.4)."""
-    t = turn(ears, at("chest_pain", ears), Clip("I had toast for breakfast", voice), speech_dir)
+@pytest.mark.parametrize("voice", ["flite:rms", "flite:slt", "flite:awb", "flite:kal16"])
+@pytest.mark.parametrize("text", ["I had toast for breakfast", "I had just one coffee"])
+def test_chatter_that_the_grammar_turns_into_chest_pain_raises_no_alarm(speech_dir, voice, text):
+    """Regression: "I had toast for breakfast" came out of the grammar as "i have chest pain" (verification 0.2-0.4),
+    and half way through, as a partial result, scored 0.50 ("i had just went", slt); "I had just one coffee" 0.50-0.55
+    with every flite voice. Each is the first thing a fresh decoder hears (its cepstral mean not yet adapted, as at
+    the start of a session): with the module's decoder the outcome depended on which test ran before it."""
+    from voice_triage.recognition.config import RecognizerConfig
+
+    fresh = build_listener(RecognizerConfig(asr="pocketsphinx"))
+    t = turn(fresh, at("chest_pain", fresh), Clip(text, voice), speech_dir)
     assert t.emergency is None, t.events
 
 
