@@ -24,7 +24,7 @@ set +e
 if [ $# -eq 0 ]; then
   workers=2
   [ "$(nproc 2>/dev/null || echo 1)" -lt 2 ] && workers=1
-  .venv/bin/python -m pytest -n "$workers" --dist loadgroup
+  .venv/bin/python -m pytest -n "$workers" --dist loadgroup --durations=15  # the slowest tests, for the 12-minute budget
   status=$?
   echo "test: waiting for the Home Assistant test environment ..." >&2
   wait "$ha_setup"
