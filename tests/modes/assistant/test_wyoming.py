@@ -195,7 +195,12 @@ async def raw(port: int, data: bytes) -> list[Event]:
     (b'{"type": "transcript", "data_length": -1}\n', "bad-event"),
     (b'{"type": "' + b"x" * 100_000 + b'"}\n', "bad-event"),
     (b"\xff\xfe\x00garbage\n", "bad-event"),
-])
+    # issue 31: each of these killed the connection with a traceback (RecursionError, ValueError), no answer
+    (b'{"type": "transcript", "data": ' + b"[" * 20_000 + b"]" * 20_000 + b"}\n", "bad-event"),
+    (b'{"type": "transcript", "data_length": 20000}\n' + b"[" * 10_000 + b"]" * 10_000, "bad-event"),
+    (b'{"type": "transcript", "data_length": 1' + b"0" * 5_000 + b"}\n", "bad-event"),
+    (b'{"type": "ping", "data": {"n": ' + b"9" * 5_000 + b"}}\n", "bad-event"),
+], ids=lambda v: v[:24].decode("latin-1") + (f"...{len(v)}" if len(v) > 24 else "") if isinstance(v, bytes) else v)
 def test_garbage_gets_an_error_and_the_connection_is_closed(server, data, code):
     events = run(raw(server.port, data))
     assert [(e.type, e.data.get("code")) for e in events] == [("error", code)]
@@ -285,3 +290,117 @@ def test_ctrl_c_stops_the_server_with_exit_status_130_as_every_mode():
         running.process.send_signal(signal.SIGINT)
         assert running.process.wait(60) == 130, running.lines
         running.wait_for_line("stopped: 1 utterances handled")
+
+
+async def exchange(port: int, data: bytes, replies: int) -> list[Event]:
+    """Send `data`; the first `replies` events the server sends back (each within 10 s)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    events = []
+    try:
+        for _ in range(replies):
+            line = await asyncio.wait_for(reader.readline(), 10)
+            if not line:
+                break
+            header = json.loads(line)
+            body = json.loads(await reader.readexactly(header["data_length"])) if header.get("data_length") else {}
+            events.append(Event(header["type"], body))
+    finally:
+        writer.close()
+    return events
+
+
+@pytest.mark.parametrize("field", ["conversation_id", "text"])
+def test_a_lone_surrogate_is_refused_before_a_triage_begins_and_the_connection_goes_on(server, field):
+    """Issue 31: "\\ud800" is valid JSON but not UTF-8; the reply could not be written (UnicodeEncodeError) after
+    the triage had begun. Now: bad-transcript, nothing begun, and the next event on the same connection is served."""
+    context = {"conversation_id": "\\ud800" if field == "conversation_id" else "surrogate-ok-" + field}
+    text = "leg pain \\ud800" if field == "text" else "leg pain"
+    body = ('{"text": "%s", "context": {"conversation_id": "%s"}}' % (text, context["conversation_id"])).encode()
+    data = b'{"type": "transcript", "data_length": %d}\n' % len(body) + body + b'{"type": "ping", "data": {}}\n'
+    refused, pong = run(exchange(server.port, data, 2))
+    assert Error.from_event(refused).code == "bad-transcript" and Pong.is_type(pong.type)
+    first = run(say(server.port, "leg pain", "surrogate-ok-" + field))
+    assert Handled.is_type(first.type) and first.data["context"]["question"] == "consent", \
+        "nothing was begun by the refused transcript"
+
+
+def _in_process(limits, body):
+    """`body(port)` against a WyomingServer with `limits` on this process's loop; what it returns."""
+    from voice_triage.modes.assistant.conversations import Conversations
+    from voice_triage.modes.assistant.wyoming import WyomingServer
+
+    async def go():
+        server = WyomingServer(Conversations(), "tcp://127.0.0.1:0", limits)
+        await server.start()
+        stop = asyncio.Event()
+        serving = asyncio.create_task(server.serve(stop))
+        try:
+            return await body(server.port)
+        finally:
+            stop.set()
+            await asyncio.wait_for(serving, 30)
+
+    return run(go())
+
+
+def test_half_a_header_holds_a_connection_for_the_event_time_not_the_idle_time():
+    """Issue 31 (slow-loris): 256 sockets each holding half a header locked everyone out for 600 s. A begun event
+    must be whole within `event_s` (here 1 s, idle 600 s): the client is told bad-event and closed."""
+    from voice_triage.modes.assistant.wyoming import ServerLimits
+
+    async def body(port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b'{"type": "trans')
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), 20)  # 1 s by the limit; 600 s without it
+        writer.close()
+        return json.loads(line)
+
+    header = _in_process(ServerLimits(event_s=1.0, idle_connection_s=600.0), body)
+    assert header["type"] == "error"
+
+
+def test_one_address_cannot_take_every_connection():
+    """Issue 31: a cap per client address (here 3): the fourth connection from 127.0.0.1 is told busy, and one
+    closed makes room again."""
+    from voice_triage.modes.assistant.wyoming import ServerLimits
+
+    async def body(port):
+        held = []
+        for _ in range(3):
+            held.append(await asyncio.open_connection("127.0.0.1", port))
+        for reader, writer in held:  # each is served (and so counted) before the next opens
+            writer.write(b'{"type": "ping", "data": {}}\n')
+            await writer.drain()
+            assert (await asyncio.wait_for(reader.readline(), 10))
+        fourth = await exchange(port, b"", 1)  # told at once, before it sends anything
+        held[0][1].close()
+        await asyncio.sleep(0.5)
+        again = await exchange(port, b'{"type": "ping", "data": {}}\n', 1)
+        for _, writer in held[1:]:
+            writer.close()
+        return fourth, again
+
+    fourth, again = _in_process(ServerLimits(max_per_address=3), body)
+    assert Error.from_event(fourth[0]).code == "busy"
+    assert Pong.is_type(again[0].type)
+
+
+def test_a_stopping_server_does_not_wait_for_an_idle_client():
+    """Issue 31: on Python 3.13 SIGTERM did not stop the server while one idle client was connected (from 3.12
+    a server waits for every connection to close): the server closes them, and `serve` ends within 30 s (without
+    the fix, on 3.12+, only after the 600 s idle time; on 3.11 it ended either way)."""
+    from voice_triage.modes.assistant.wyoming import ServerLimits
+
+    async def body(port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b'{"type": "ping", "data": {}}\n')
+        await writer.drain()
+        header = json.loads(await asyncio.wait_for(reader.readline(), 10))
+        await reader.readexactly(header.get("data_length") or 0)
+        return reader, writer  # left open and idle while the server stops
+
+    reader, writer = _in_process(ServerLimits(idle_connection_s=600.0), body)
+    assert reader.at_eof(), "the idle connection was closed by the server"

@@ -68,6 +68,13 @@ class ServerLimits:
     """Open connections at once; one more is told the server is busy and closed."""
     idle_connection_s: float = 600.0
     """A connection that sends nothing for this long is closed."""
+    event_s: float = 10.0
+    """Once an event's first byte has come, the rest of it (header, data, payload) must come within this: a
+    client holding half a header (slow-loris) holds a connection this long, not `idle_connection_s`."""
+    max_per_address: int = 128
+    """Open connections from one client address at once (TCP); one more is told the server is busy. Half of
+    `max_connections`: one address (a flood, or a slow-loris within `event_s`) leaves the other half to others,
+    and Home Assistant, which opens a connection per utterance from one address, has room for 128 at once."""
     max_conversation_id: int = 200
     """Characters of a conversation id."""
 
@@ -98,21 +105,43 @@ def info() -> Info:
                                       description=DESCRIPTION, version=__version__, models=[model])])
 
 
-async def read_event(reader: asyncio.StreamReader, limits: ServerLimits) -> Event | None:
-    """One Wyoming event (header line, optional data, optional payload) within `limits`; None at the end of
-    the stream; BadEvent for anything else."""
+PAYLOAD_CHUNK = 64 * 1024
+"""A payload (this server takes none) is read past in pieces of this many bytes, never held whole."""
+
+
+def _json(raw: bytes, what: str):
+    """`raw` parsed as JSON, or BadEvent: not JSON, not UTF-8, nested deeper than Python's recursion allows
+    (RecursionError) or a number of more digits than Python converts (ValueError, 4,300 digits)."""
     try:
-        line = await reader.readline()
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise BadEvent(f"{what} that is not JSON this server reads (nesting, number size or encoding)") from None
+
+
+async def read_event(reader: asyncio.StreamReader, limits: ServerLimits) -> Event | None:
+    """One Wyoming event (header line, optional data, optional payload) within `limits`: it may be waited for
+    `idle_connection_s`, and once begun must be whole within `event_s`. None at the end of the stream; BadEvent
+    for anything else."""
+    try:
+        first = await asyncio.wait_for(reader.read(1), limits.idle_connection_s)
+    except asyncio.TimeoutError:
+        return None
+    if not first:
+        return None
+    try:
+        return await asyncio.wait_for(_rest_of_event(first, reader, limits), limits.event_s)
+    except asyncio.TimeoutError:
+        raise BadEvent(f"an event not whole within {limits.event_s:g} s of its first byte") from None
+
+
+async def _rest_of_event(first: bytes, reader: asyncio.StreamReader, limits: ServerLimits) -> Event | None:
+    try:
+        line = first + (b"" if first == b"\n" else await reader.readline())
     except (ValueError, asyncio.LimitOverrunError):
         raise BadEvent(f"an event header longer than {limits.max_line} bytes") from None
-    if not line:
-        return None
     if not line.endswith(b"\n"):
         return None  # the client went away in the middle of a line
-    try:
-        header = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadEvent("an event header that is not JSON") from None
+    header = _json(line, "an event header")
     if not isinstance(header, dict) or not isinstance(header.get("type"), str):
         raise BadEvent("an event header without a type")
     data = header.get("data") or {}
@@ -121,22 +150,28 @@ async def read_event(reader: asyncio.StreamReader, limits: ServerLimits) -> Even
     data_length = _length(header, "data_length", limits.max_data)
     if data_length:
         try:
-            more = json.loads(await reader.readexactly(data_length))
+            raw = await reader.readexactly(data_length)
         except asyncio.IncompleteReadError:
             return None
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise BadEvent("event data that is not JSON") from None
+        more = _json(raw, "event data")
         if not isinstance(more, dict):
             raise BadEvent("event data that is not a JSON object")
         data.update(more)
     payload_length = _length(header, "payload_length", limits.max_payload)
-    payload = None
-    if payload_length:
+    while payload_length:  # read past, not kept: 250 clients each sending most of 1 MiB hold no 250 MiB
         try:
-            payload = await reader.readexactly(payload_length)
+            payload_length -= len(await reader.readexactly(min(payload_length, PAYLOAD_CHUNK)))
         except asyncio.IncompleteReadError:
             return None
-    return Event(type=header["type"], data=data, payload=payload)
+    return Event(type=header["type"], data=data)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def reply(kind: str, text: str, context: dict) -> Event:
@@ -169,6 +204,9 @@ class WyomingServer:
         self.limits = limits or ServerLimits()
         self._server: asyncio.AbstractServer | None = None
         self._connections = 0
+        self._by_address: dict[str, int] = {}
+        self._writers: set[asyncio.StreamWriter] = set()
+        """Open connections, closed when the server stops (Python 3.12+ waits for them all to end)."""
         self._numbers = itertools.count(1)
         self.handled = 0
         self.errors = 0
@@ -198,6 +236,9 @@ class WyomingServer:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=sweep)
                 self.conversations.expire()
+            self._server.close()
+            for writer in list(self._writers):  # an idle client must not keep a stopping server (3.12+)
+                writer.close()
         if self.kind == "unix":
             with contextlib.suppress(OSError):
                 os.unlink(self.host)
@@ -209,16 +250,19 @@ class WyomingServer:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         number = next(self._numbers)
         own_id = f"connection-{number}"
+        peer = writer.get_extra_info("peername")
+        address = peer[0] if isinstance(peer, tuple) and peer else ""
         self._connections += 1
+        self._by_address[address] = self._by_address.get(address, 0) + 1
+        self._writers.add(writer)
         try:
-            if self._connections > self.limits.max_connections:
+            if self._connections > self.limits.max_connections or (
+                    address and self._by_address[address] > self.limits.max_per_address):
                 await async_write_event(error("The server is busy; try again shortly.", "busy"), writer)
                 return
             while True:
                 try:
-                    event = await asyncio.wait_for(read_event(reader, self.limits), self.limits.idle_connection_s)
-                except asyncio.TimeoutError:
-                    return
+                    event = await read_event(reader, self.limits)
                 except BadEvent as exc:
                     self.errors += 1
                     logger.info("connection %d sent %s; closing it", number, exc)
@@ -233,6 +277,10 @@ class WyomingServer:
             logger.debug("connection %d lost", number)
         finally:
             self._connections -= 1
+            self._by_address[address] -= 1
+            if not self._by_address[address]:
+                del self._by_address[address]
+            self._writers.discard(writer)
             if self.conversations.forget(own_id):
                 logger.info("connection %d closed mid-conversation; its conversation is forgotten", number)
             writer.close()
@@ -253,6 +301,11 @@ class WyomingServer:
         if not isinstance(text, str) or (cid is not None and not isinstance(cid, str)):
             self.errors += 1
             return error("A transcript needs text (and a conversation_id that is text).", "bad-transcript")
+        if not _encodable(text) or (cid is not None and not _encodable(cid)):
+            # a lone surrogate ("\\ud800") is valid JSON but no UTF-8: checked before a triage begins, not
+            # found when the reply cannot be written
+            self.errors += 1
+            return error("A transcript's text and conversation_id must be Unicode text.", "bad-transcript")
         if cid is not None and not 0 < len(cid) <= self.limits.max_conversation_id:
             self.errors += 1
             return error(f"A conversation_id must be 1 to {self.limits.max_conversation_id} characters.",
