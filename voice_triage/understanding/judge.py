@@ -145,10 +145,9 @@ class Judge:
         denied = any(m.feature == reason and m.value == "no" for m in rules.mentions)
         if emergency >= p.alarm and not denied and (kind == "emergency" or self.names(rules.text)):
             return dataclasses.replace(rules, intent=EMERGENCY, reason=reason)
-        # the reader alone, on words that name neither the chest nor breathing (asked at another question: "it
-        # looks puffy"), is asked back below: the reader is surest where the words say what it reads
-        # an emergency the rules read denied in so many words ("I'm breathing away grand") and the reader reads
-        # as likely is asked back below: the two disagree on safety, so the person decides
+        # otherwise a likely emergency is asked back: one the rules read denied in so many words ("I'm breathing
+        # away grand": the two disagree on safety), or one read from words that name neither the chest nor
+        # breathing at another question ("it looks puffy": the reader is surest where the words say what it reads)
         if emergency >= p.ask:
             return dataclasses.replace(rules, intent=ASK_BACK, reason=reason, quote=self._quote(rules.text))
         if rules.is_answer or rules.is_command:

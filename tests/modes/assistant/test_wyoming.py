@@ -166,22 +166,24 @@ def test_an_over_long_transcript_is_asked_again_or_raises_the_alarm_it_holds(ser
     assert alarm.data["text"].startswith(INSTRUCTION)
 
 
-async def raw(port: int, data: bytes) -> list[Event]:
-    """Send `data` as it is; the events the server sends back before it closes (or 3 s pass)."""
+async def raw(port: int, data: bytes, replies: int | None = None) -> list[Event]:
+    """Send `data` as it is; the events the server sends back before it closes (or 3 s pass), or with `replies`,
+    the first that many (each waited for up to 10 s)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(data)
     await writer.drain()
     events = []
     try:
-        while True:
-            line = await asyncio.wait_for(reader.readline(), 3)
+        while replies is None or len(events) < replies:
+            line = await asyncio.wait_for(reader.readline(), 3 if replies is None else 10)
             if not line:
                 break
             header = json.loads(line)
             body = json.loads(await reader.readexactly(header["data_length"])) if header.get("data_length") else {}
             events.append(Event(header["type"], body))
     except asyncio.TimeoutError:
-        pass
+        if replies is not None:
+            raise
     finally:
         writer.close()
     return events
@@ -292,23 +294,7 @@ def test_ctrl_c_stops_the_server_with_exit_status_130_as_every_mode():
         running.wait_for_line("stopped: 1 utterances handled")
 
 
-async def exchange(port: int, data: bytes, replies: int) -> list[Event]:
-    """Send `data`; the first `replies` events the server sends back (each within 10 s)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(data)
-    await writer.drain()
-    events = []
-    try:
-        for _ in range(replies):
-            line = await asyncio.wait_for(reader.readline(), 10)
-            if not line:
-                break
-            header = json.loads(line)
-            body = json.loads(await reader.readexactly(header["data_length"])) if header.get("data_length") else {}
-            events.append(Event(header["type"], body))
-    finally:
-        writer.close()
-    return events
+PING = b'{"type": "ping", "data": {}}\n'
 
 
 @pytest.mark.parametrize("field", ["conversation_id", "text"])
@@ -318,8 +304,8 @@ def test_a_lone_surrogate_is_refused_before_a_triage_begins_and_the_connection_g
     context = {"conversation_id": "\\ud800" if field == "conversation_id" else "surrogate-ok-" + field}
     text = "leg pain \\ud800" if field == "text" else "leg pain"
     body = ('{"text": "%s", "context": {"conversation_id": "%s"}}' % (text, context["conversation_id"])).encode()
-    data = b'{"type": "transcript", "data_length": %d}\n' % len(body) + body + b'{"type": "ping", "data": {}}\n'
-    refused, pong = run(exchange(server.port, data, 2))
+    data = b'{"type": "transcript", "data_length": %d}\n' % len(body) + body + PING
+    refused, pong = run(raw(server.port, data, 2))
     assert Error.from_event(refused).code == "bad-transcript" and Pong.is_type(pong.type)
     first = run(say(server.port, "leg pain", "surrogate-ok-" + field))
     assert Handled.is_type(first.type) and first.data["context"]["question"] == "consent", \
@@ -371,14 +357,14 @@ def test_one_address_cannot_take_every_connection():
         held = []
         for _ in range(3):
             held.append(await asyncio.open_connection("127.0.0.1", port))
-        for reader, writer in held:  # each is served (and so counted) before the next opens
-            writer.write(b'{"type": "ping", "data": {}}\n')
+        for reader, writer in held:  # each is served, so each is counted, before the fourth opens
+            writer.write(PING)
             await writer.drain()
             assert (await asyncio.wait_for(reader.readline(), 10))
-        fourth = await exchange(port, b"", 1)  # told at once, before it sends anything
+        fourth = await raw(port, b"", 1)  # told at once, before it sends anything
         held[0][1].close()
         await asyncio.sleep(0.5)
-        again = await exchange(port, b'{"type": "ping", "data": {}}\n', 1)
+        again = await raw(port, PING, 1)
         for _, writer in held[1:]:
             writer.close()
         return fourth, again
@@ -396,7 +382,7 @@ def test_a_stopping_server_does_not_wait_for_an_idle_client():
 
     async def body(port):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b'{"type": "ping", "data": {}}\n')
+        writer.write(PING)
         await writer.drain()
         header = json.loads(await asyncio.wait_for(reader.readline(), 10))
         await reader.readexactly(header.get("data_length") or 0)
