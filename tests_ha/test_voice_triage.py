@@ -7,7 +7,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 import homeassistant
+from ipaddress import ip_address
+
 from homeassistant import config_entries
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.loader import async_get_zeroconf
 from homeassistant.components import conversation
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import Context, HomeAssistant
@@ -16,7 +21,10 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.voice_triage.client import converse
-from custom_components.voice_triage.const import DOMAIN, EVENT_EMERGENCY, UNREACHABLE
+from custom_components.voice_triage.const import DOMAIN, EVENT_EMERGENCY, UNREACHABLE, UNREACHABLE_ALARM
+from custom_components.voice_triage.diagnostics import async_get_config_entry_diagnostics
+
+from conftest import ROOT, start_server
 
 NOBODY = 1
 """A loopback port nothing listens on (tcpmux, never served here): the connection is refused."""
@@ -141,11 +149,113 @@ async def test_something_else_is_answered_briefly_and_the_microphone_closes(hass
     assert "check my leg pain" in result.response.speech["plain"]["speech"]
 
 
-async def test_a_server_that_is_gone_gets_a_spoken_answer_with_the_emergency_advice(hass: HomeAssistant):
-    nobody = NOBODY
-    agent = await set_up(hass, nobody)
+async def test_a_server_that_is_down_at_start_leaves_the_entry_not_ready(hass: HomeAssistant):
+    """Home Assistant retries (with back-off) instead of offering an agent that cannot answer."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_HOST: "127.0.0.1", CONF_PORT: NOBODY}, title="Leg pain check")
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "no voice-triage server" in (entry.reason or "")
+
+
+async def test_a_server_that_goes_away_gets_the_advice_and_the_event_on_chest_or_breath_words(hass: HomeAssistant):
+    """The server stops after the agent is set up: every utterance is answered with the emergency advice; one
+    about the chest or breath also fires the emergency event (unverified: nothing can read it now)."""
+    process, port, _ = start_server()
+    try:
+        agent = await set_up(hass, port)
+    finally:
+        process.terminate()
+        process.wait(15)
+    events = async_capture_events(hass, EVENT_EMERGENCY)
     result = await ask(hass, agent, "check my leg pain", None)
     assert result.response.speech["plain"]["speech"] == UNREACHABLE and not result.continue_conversation
+    await hass.async_block_till_done()
+    assert events == []
+    result = await ask(hass, agent, "my chest is tight", None)
+    await hass.async_block_till_done()
+    assert result.response.speech["plain"]["speech"] == UNREACHABLE_ALARM
+    assert UNREACHABLE_ALARM.startswith("If you have chest pain or trouble breathing, call emergency services now.")
+    assert [(e.data["reason"], e.data["unverified"]) for e in events] == [("chest_pain", True)]
+    result = await ask(hass, agent, "I am so out of breath", None)
+    await hass.async_block_till_done()
+    assert [e.data["reason"] for e in events] == ["chest_pain", "breathlessness"]
+    assert "is tight" not in str(events[0].data) and "so out of" not in str(events[1].data)  # not the words
+
+
+async def test_reconfigure_moves_the_entry_to_another_server(hass: HomeAssistant, triage_server):
+    port = triage_server[0]
+    process, other_port, _ = start_server()
+    try:
+        agent = await set_up(hass, port)
+        entry = hass.config_entries.async_entries(DOMAIN)[0]
+        result = await entry.start_reconfigure_flow(hass)
+        assert result["type"] is FlowResultType.FORM and result["step_id"] == "reconfigure"
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_HOST: "127.0.0.1",
+                                                                                     CONF_PORT: NOBODY})
+        assert result["type"] is FlowResultType.FORM and result["errors"] == {"base": "cannot_connect"}
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_HOST: "127.0.0.1",
+                                                                                     CONF_PORT: other_port})
+        assert result["type"] is FlowResultType.ABORT and result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+        assert entry.data[CONF_PORT] == other_port and entry.state is ConfigEntryState.LOADED
+        answer = await ask(hass, agent, "check my leg pain", None)
+        assert "Shall we begin?" in answer.response.speech["plain"]["speech"]
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def _found(port: int, name: str = "voice-triage") -> ZeroconfServiceInfo:
+    return ZeroconfServiceInfo(ip_address=ip_address("127.0.0.1"), ip_addresses=[ip_address("127.0.0.1")],
+                               hostname="triage.local.", name=f"{name}._wyoming._tcp.local.", port=port,
+                               type="_wyoming._tcp.local.", properties={})
+
+
+async def test_a_server_found_on_the_network_is_offered_and_added_once(hass: HomeAssistant, triage_server):
+    """What `voice-triage serve --zeroconf` announces: Home Assistant's discovery matches it to this integration
+    (manifest), which checks it answers as voice-triage and asks the user to confirm."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    matchers = await async_get_zeroconf(hass)
+    assert {"domain": DOMAIN, "name": "voice-triage*"} in matchers["_wyoming._tcp.local."]
+    port = triage_server[0]
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF},
+                                                       data=_found(port))
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "zeroconf_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_HOST: "127.0.0.1", CONF_PORT: port}
+    again = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF},
+                                                      data=_found(port))
+    assert again["type"] is FlowResultType.ABORT and again["reason"] == "already_configured"
+    gone = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF},
+                                                     data=_found(NOBODY))
+    assert gone["type"] is FlowResultType.ABORT and gone["reason"] == "cannot_connect"
+
+
+async def test_diagnostics_tell_where_the_server_is_and_nothing_that_was_said(hass: HomeAssistant, triage_server):
+    agent = await set_up(hass, triage_server[0])
+    await ask(hass, agent, "check my leg pain", None, device_id="hall-satellite")
+    await ask(hass, agent, "I have crushing chest pain", None)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    found = await async_get_config_entry_diagnostics(hass, entry)
+    assert found["server"]["answers"] is True and found["server"]["programs"][0]["name"] == "voice-triage"
+    assert found["server"]["programs"][0]["languages"] == ["en"]
+    assert found["satellites_with_a_running_triage"] == 1 and found["emergencies_raised"] == 1
+    assert "leg pain" not in json.dumps(found) and "crushing" not in json.dumps(found)
+
+
+def test_the_integration_is_packaged_for_hacs():
+    """hacs.json at the top, and the manifest keys HACS and Home Assistant's checks ask for."""
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert hacs["name"] and hacs["homeassistant"] == "2025.4.0"
+    manifest = json.loads((ROOT / "custom_components" / "voice_triage" / "manifest.json").read_text())
+    assert manifest["codeowners"] and all(owner.startswith("@") for owner in manifest["codeowners"])
+    assert manifest["issue_tracker"].startswith("https://") and manifest["documentation"].startswith("https://")
+    assert manifest["version"] and manifest["config_flow"] is True
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"] and keys[2:] == sorted(keys[2:])  # hassfest's order
 
 
 async def test_a_satellite_that_cannot_keep_the_microphone_open_goes_on_with_its_triage(hass: HomeAssistant,

@@ -83,6 +83,8 @@ class ServeSettings:
     """Conversations at once; one more is told to try again later (an emergency is answered anyway)."""
     idle: float = 300.0
     """Seconds without a word after which a conversation is forgotten (Home Assistant forgets its own after 300)."""
+    zeroconf: str | None = None
+    """The name to announce the service under on the local network (zeroconf, as Wyoming services do), or None."""
 
     def __post_init__(self) -> None:
         if self.max_conversations < 1:
@@ -182,6 +184,9 @@ def parser() -> argparse.ArgumentParser:
                             help="conversations at once (default %(default)s)")
             sp.add_argument("--idle", type=float, metavar="SECONDS", default=ServeSettings.idle,
                             help="forget a conversation after this long without a word (default %(default)g)")
+            sp.add_argument("--zeroconf", nargs="?", metavar="NAME", const="voice-triage", default=None,
+                            help="announce the service on the local network (_wyoming._tcp, as Wyoming services "
+                                 "do) so Home Assistant discovers it; NAME defaults to voice-triage")
         if name == "download-model":
             add_download_arguments(sp)
         _add(sp, groups, sub=True)
@@ -212,7 +217,7 @@ def parse_args(argv: list[str] | None) -> Settings:
     except ValueError as exc:
         p.error(str(exc))
     try:
-        serve = ServeSettings(a.wyoming, a.max_conversations, a.idle) if command == "serve" else None
+        serve = ServeSettings(a.wyoming, a.max_conversations, a.idle, a.zeroconf) if command == "serve" else None
     except ValueError as exc:
         p.error(str(exc))
     stages = Stages(recognizer, endpoint, voice, "off" if get("no_captions") else "large",
@@ -515,7 +520,7 @@ def _run_serve(settings: Settings) -> int:
         print(f"voice-triage: Wyoming handle service on {uri} (up to {serve.max_conversations} conversations, "
               f"each forgotten after {serve.idle:g} s idle; Ctrl-C stops)", file=sys.stderr, flush=True)
 
-    return run_server(conversations, serve.wyoming, announce=announce)
+    return run_server(conversations, serve.wyoming, announce=announce, zeroconf=serve.zeroconf)
 
 
 def screen_server(config, web: bool):

@@ -321,13 +321,19 @@ class WyomingServer:
 
 
 def run_server(conversations: Conversations, uri: str, limits: ServerLimits | None = None,
-               announce=None) -> int:
-    """Serve until SIGTERM or SIGINT; `announce(uri)` is called once it listens. 0 after SIGTERM (a service
-    manager's stop), 130 after SIGINT (Ctrl-C), as every other mode."""
+               announce=None, zeroconf: str | None = None) -> int:
+    """Serve until SIGTERM or SIGINT; `announce(uri)` is called once it listens; with `zeroconf` (an instance
+    name) the service is also announced on the local network (discovery.py) and withdrawn when it stops. 0 after
+    SIGTERM (a service manager's stop), 130 after SIGINT (Ctrl-C), as every other mode."""
     stopped_by: list[int] = []
 
     async def main() -> None:
         server = WyomingServer(conversations, uri, limits)
+        announcer = None
+        if zeroconf is not None:
+            from voice_triage.modes.assistant.discovery import Announcer
+
+            announcer = Announcer(zeroconf, server.kind, server.host)  # a loopback address: said before listening
         await server.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -341,7 +347,13 @@ def run_server(conversations: Conversations, uri: str, limits: ServerLimits | No
                 loop.add_signal_handler(sig, stopping, sig)
         if announce is not None:
             announce(server.uri)
-        await server.serve(stop)
+        if announcer is not None:
+            await announcer.start(server.port)
+        try:
+            await server.serve(stop)
+        finally:
+            if announcer is not None:
+                await announcer.stop()
 
     asyncio.run(main())
     return EXIT_INTERRUPTED if signal.SIGINT in stopped_by[:1] else EXIT_OK
