@@ -8,6 +8,8 @@ CONTENT = ("prompts", "grammars", "rules")
 
 MODELS = "voice_triage.understanding.models"
 """The learned reader (ONNX, its tokenizer and reader.json with their checksums): package data."""
+OVOS_LOCALE = "voice_triage.modes.assistant.ovos"
+"""The OVOS skill's intent files (locale/en-us/*.intent): package data beside the skill, where OVOS looks."""
 STATIC = "voice_triage.modes.screen.static"
 """A folder of data, not code, but Python could import it (a namespace package), so setuptools wants it named."""
 
@@ -16,5 +18,5 @@ setup(
     + [STATIC, MODELS],
     package_dir={f"voice_triage.content.{d}": d for d in CONTENT},
     package_data={**{f"voice_triage.content.{d}": ["*.yaml", "*.json"] for d in CONTENT}, STATIC: ["*"],
-                  MODELS: ["*.onnx", "*.json"]},
+                  MODELS: ["*.onnx", "*.json"], OVOS_LOCALE: ["locale/*/*.intent"]},
 )

@@ -51,7 +51,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 extras="speech"
-[ $want_tests -eq 1 ] && extras="speech,test,vosk-ko-test,piper"
+[ $want_tests -eq 1 ] && extras="speech,test,vosk-ko-test,piper,ovos,ovos-test"
 stamp=".venv/.voice-triage-$(sha256sum pyproject.toml | cut -c1-16)-${extras//,/-}"
 if [ ! -e "$stamp" ]; then
   step "upgrading pip in .venv ..."

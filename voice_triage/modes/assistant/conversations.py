@@ -137,6 +137,26 @@ class Conversations:
         with live.lock:
             return self._within(conversation_id, live, text)
 
+    def is_live(self, conversation_id: str) -> bool:
+        """Whether a triage runs for `conversation_id` (idle ones are forgotten first)."""
+        self.expire()
+        with self._lock:
+            return conversation_id in self._live
+
+    def concerns(self, text: str) -> bool:
+        """Whether `reply` would take up `text` out of the blue as an emergency, stated or possible (asked back):
+        what a skill framework that must claim an utterance before answering it (OVOS) asks first."""
+        text = text if isinstance(text, str) else ""
+        if self._emergency_in(text) is not None:
+            return True
+        with self._judge_lock:
+            return self._judge.doubt_in(Heard.text_of(text[:MAX_CHARS])) is not None
+
+    def live_ids(self) -> list[str]:
+        """The conversations running now."""
+        with self._lock:
+            return list(self._live)
+
     def forget(self, conversation_id: str) -> bool:
         """End a conversation at once (the person went away, the client disconnected); True if one was live."""
         with self._lock:
