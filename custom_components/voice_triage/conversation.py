@@ -12,6 +12,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
+from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .client import TriageReply, TriageUnavailable, converse
@@ -41,7 +42,8 @@ class VoiceTriageAgent(conversation.ConversationEntity, conversation.AbstractCon
         """Emergency events fired (diagnostics)."""
         self._attr_unique_id = entry.entry_id
         self._attr_device_info = {"identifiers": {(DOMAIN, entry.entry_id)}, "name": entry.title,
-                                  "manufacturer": "voice-triage", "entry_type": "service"}
+                                  "manufacturer": "voice-triage",
+                                  "entry_type": DeviceEntryType.SERVICE}
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:

@@ -52,6 +52,17 @@ def test_the_wheel_carries_every_content_file(installed):
         assert f"voice_triage/content/{file}" in names, file
 
 
+def test_the_wheel_carries_the_ovos_skill_its_intents_and_entry_points(installed):
+    """`pip install voice-triage[ovos]` is all an OVOS install needs: the skill, its locale files and the entry
+    points ovos-core's plugin manager reads (opm.skill, opm.pipeline)."""
+    site, names = installed
+    for intent in ("start.intent", "emergency.intent"):
+        assert f"voice_triage/modes/assistant/ovos/locale/en-us/{intent}" in names
+    points = next(site.glob("voice_triage-*.dist-info/entry_points.txt")).read_text()
+    assert "[opm.skill]\nvoice-triage.voice-triage = voice_triage.modes.assistant.ovos:VoiceTriageSkill" in points
+    assert "voice-triage-emergency-pipeline = voice_triage.modes.assistant.ovos.pipeline:EmergencyPipeline" in points
+
+
 def test_an_installed_package_runs_a_session_from_another_folder(installed, tmp_path):
     """Regression: `pip install .` gave a program that could not find prompts/, grammars/ or rules/."""
     site, _ = installed

@@ -15,8 +15,10 @@ from voice_triage.errors import ModelError
 from voice_triage.understanding.reader import MODEL_PACKAGE, Reader, ReaderLoader
 
 GOLDEN = Path(__file__).parents[1] / "data" / "reader_golden.json"
-TOLERANCE = 0.02
-"""How far a probability may move (ONNX Runtime's int8 kernels differ a little between CPUs)."""
+TOLERANCE = 0.06
+"""How far a probability may move: ONNX Runtime's int8 kernels differ between CPUs. Where the golden file was written
+the readings matched within 0.02; on an AMD EPYC with AVX2 and no AVX-512 or VNNI they moved up to 0.047 (i cant
+catch my bread: breath), with every answer the same, whichever ONNX Runtime (1.31.1, 1.32.0) or tokenizers. A changed tokenizer or export moves far more."""
 
 
 def shipped() -> Path:

@@ -390,3 +390,24 @@ def test_a_stopping_server_does_not_wait_for_an_idle_client():
 
     reader, writer = _in_process(ServerLimits(idle_connection_s=600.0), body)
     assert reader.at_eof(), "the idle connection was closed by the server"
+
+
+def test_a_server_stopped_with_a_client_connected_says_no_traceback():
+    """A reviewer's find: on Python 3.11 SIGTERM with a client connected (even one that only asked `describe`)
+    wrote "Exception in callback ... CancelledError" and two tracebacks on standard error (asyncio.run cancelled
+    the connections' tasks; 3.11's stream callback reads a cancelled task's exception). The server now lets
+    each connection end on its own before it returns."""
+    import socket
+
+    with ServeProcess() as server:
+        clients = []
+        for _ in range(3):
+            client = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            client.sendall(b'{"type": "describe"}\n')
+            client.recv(65536)  # the info: the connection is served and now idle
+            clients.append(client)
+        assert server.stop() == 0
+        for client in clients:
+            client.close()
+    assert not [line for line in server.lines if "Traceback" in line or "Exception in callback" in line
+                or "CancelledError" in line], server.lines

@@ -207,13 +207,19 @@ class WyomingServer:
         self._by_address: dict[str, int] = {}
         self._writers: set[asyncio.StreamWriter] = set()
         """Open connections, closed when the server stops (Python 3.12+ waits for them all to end)."""
+        self._tasks: set[asyncio.Task] = set()
+        """The connections' tasks, each let end on its own when the server stops: asyncio.run would cancel them,
+        and Python 3.11's stream callback then logs the cancellation as an error with two tracebacks."""
         self._numbers = itertools.count(1)
         self.handled = 0
         self.errors = 0
 
     @property
     def uri(self) -> str:
-        return f"unix://{self.host}" if self.kind == "unix" else f"tcp://{self.host}:{self.port}"
+        if self.kind == "unix":
+            return f"unix://{self.host}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # tcp://[::]:10700, not tcp://:::10700
+        return f"tcp://{host}:{self.port}"
 
     async def start(self) -> None:
         try:
@@ -239,6 +245,8 @@ class WyomingServer:
             self._server.close()
             for writer in list(self._writers):  # an idle client must not keep a stopping server (3.12+)
                 writer.close()
+            if self._tasks:  # each sees its connection closed and ends (well within a second)
+                await asyncio.wait(set(self._tasks), timeout=5.0)
         if self.kind == "unix":
             with contextlib.suppress(OSError):
                 os.unlink(self.host)
@@ -255,6 +263,9 @@ class WyomingServer:
         self._connections += 1
         self._by_address[address] = self._by_address.get(address, 0) + 1
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
             if self._connections > self.limits.max_connections or (
                     address and self._by_address[address] > self.limits.max_per_address):
@@ -281,6 +292,7 @@ class WyomingServer:
             if not self._by_address[address]:
                 del self._by_address[address]
             self._writers.discard(writer)
+            self._tasks.discard(task)
             if self.conversations.forget(own_id):
                 logger.info("connection %d closed mid-conversation; its conversation is forgotten", number)
             writer.close()
