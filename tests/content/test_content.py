@@ -61,7 +61,7 @@ def test_every_question_and_rule_cites_a_paragraph():
     ("rules", "    source: P8 P9\n", "    source: page 8\n", r"dispositions\[1\].source: must cite"),
     ("rules", "screening: [chest_pain, breathlessness,", "screening: [breathlessness, chest_pain,",
      r"screening: chest_pain and breathlessness must come first"),
-    ("answers", '    - "(no|nope|nah|no no|', '    - "(yes|no|nope|nah|no no|', r"the phrase 'yes' is also claimed"),
+    ("answers", '    - "(no|nope|nah|naw|nay|no no|', '    - "(yes|no|nope|nah|naw|nay|no no|', r"the phrase 'yes' is also claimed"),
     ("answers", '    - "[yes] (it|they) [sure] (does|do)"', '    - "[yes] (it|they [sure] (does|do)"',
      r"grammars/answers.yaml: yes.exact\[4\]: "),
     ("commands", '    - "help"\n', '    - "help"\n    - "no"\n', r"the phrase 'no' is also claimed"),

@@ -38,7 +38,7 @@ def test_a_likely_emergency_is_never_passed_over_it_is_asked_back(judge):
 
 
 def test_the_rules_alarm_stands_unless_the_reader_is_sure_it_is_none_then_the_person_is_asked(judge):
-    text = "No, nay bother with my chest, it's just the leg."
+    text = "Divil a bit wrong with my chest, only the leg."  # ("nay bother with my chest" the rules now read)
     rules = judge.interpreter.interpret(text, "cold_leg")
     assert rules.intent == "emergency", "the rules read this dialect denial as an alarm (a false alarm)"
     assert decide(judge, text, "cold_leg", reading("other", breath=0.5)).intent == "emergency"

@@ -112,9 +112,13 @@ class Judge:
         if rules.text in self._exact or not rules.text:
             return rules
         reading = self.read(asked, text)
-        if reading is None:
-            return rules
-        return self.combine(rules, reading, question, about)
+        meaning = rules if reading is None else self.combine(rules, reading, question, about)
+        if meaning.intent is EMERGENCY and self._taken_back(rules, meaning.reason):
+            # the alarm rests on words the person then denies ("yes, tightness, but in my calf; my chest is
+            # fine", "I was wheezy yesterday but that's cleared up, I'm breathing fine now"): a contradiction is
+            # asked back, never alarmed on nor passed over (issue 30)
+            return dataclasses.replace(meaning, intent=ASK_BACK, quote=self._quote(rules.text))
+        return meaning
 
     def combine(self, rules: Meaning, reading: Reading, question: str, about: str | None = None) -> Meaning:
         """One meaning from the rules' and the reader's (the decision table of `meaning`)."""
@@ -168,6 +172,16 @@ class Judge:
             if reading.answer in COMMAND_WORDS and reading.answer_p >= p.command:
                 return dataclasses.replace(rules, intent=Intent(reading.answer))
         return rules
+
+    @staticmethod
+    def _taken_back(rules: Meaning, reason: str | None) -> bool:
+        """The last thing the utterance says of `reason` denies it: a denial or a healthy state ("my chest is
+        fine") in a later clause than every mention that affirms it. A correction the other way ("my chest is
+        fine, actually no, it is tight now") ends on the affirmation and stays an alarm."""
+        said = [m for m in rules.mentions if m.feature == reason]
+        yes = [m.clause for m in said if m.value == "yes"]
+        no = [m.clause for m in said if m.value == "no"]
+        return bool(yes and no) and max(no) > max(yes)
 
     @staticmethod
     def _described(rules: Meaning) -> bool:
