@@ -1,8 +1,9 @@
 """Suite-wide test settings.
 
-The suite runs on two workers (pytest-xdist, `bash scripts/test.sh`): every test that uses the virtual PulseAudio
-devices is in one group ("pulse"), so those tests run one after another on one worker and never play into the same
-virtual microphone at once, while the rest of the suite runs on the other worker. A lock held for the length of
+The suite runs on three workers on two cores (pytest-xdist, `bash scripts/test.sh`): every test that uses the
+virtual PulseAudio devices is in one group ("pulse"), so those tests run one after another on one worker and never
+play into the same virtual microphone at once (they play in real time, leaving a core idle part of the time), while
+the rest of the suite runs on the other two. A lock held for the length of
 each such test makes that so whatever the scheduler does (pytest 9.2 silently broke xdist's groups: pyproject.toml).
 """
 from __future__ import annotations
