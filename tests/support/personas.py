@@ -10,6 +10,12 @@ PERSONAS = json.loads((ROOT / "tests" / "data" / "own_personas.json").read_text(
 """Our own patients (facts, their own words at the open question, an interjection at a late turn)."""
 
 
+CALF_CLAUDICATION = {"features": {"stops_with_rest": "yes", "calf_pain": "yes", "cramping_heaviness": "yes"},
+                     "open": "my calves cramp when I walk and it goes away when I stop"}
+"""A person whose calves cramp on walking and ease with rest (P3): yes to these, no to everything else (the voice
+pipeline's and the OVOS skill's whole triages)."""
+
+
 def answer(persona: dict, question: str, turn_number: int, feature: str | None = None,
            value: str | None = None) -> str:
     """What `persona` says at `question` (at a confirmation: of `feature` heard as `value`), as

@@ -10,30 +10,23 @@ import statistics
 
 import pytest
 
+from tests.support import personas
+from tests.support.personas import CALF_CLAUDICATION
 from tests.support.pipeline import Pipeline, espeak, words
 
-CALF_CLAUDICATION = {"stops_with_rest": "yes", "calf_pain": "yes", "cramping_heaviness": "yes"}
-"""A person whose calves cramp on walking and ease with rest (P3): yes to these, no to the rest."""
 BEGIN = "I want to check my leg pain"
-OPENING = "my calves cramp when I walk and it goes away when I stop"
 
 
-def answer(context: dict) -> str:
-    """What this person truly answers to the question in a reply's context. A confirmation ("I think you said
-    ... Is that right?", or "Do you mean you have chest pain?" after a misheard sentence) is answered by the
-    truth about its feature: tiny.en sometimes hears "check my leg pain" as "can I count my land pain", which is
-    rightly asked back as possible chest pain, and this person has none."""
+def answer(context: dict, turn_number: int) -> str:
+    """What this person truly answers to the question in a reply's context (tests/support/personas.py). A
+    confirmation ("Do you mean you have chest pain?" after a misheard sentence) is answered by the truth about its
+    feature: tiny.en sometimes hears "check my leg pain" as "can I count my land pain", which is rightly asked
+    back as possible chest pain, and this person has none. Where nothing began (the request was not heard as
+    one) the person asks again."""
     question = context.get("question")
-    if question == "confirm":
-        truth = CALF_CLAUDICATION.get(context.get("feature") or "", "no")
-        return "yes" if context.get("value") == truth else "no"
-    if question == "consent":
-        return "yes"
-    if question == "open":
-        return OPENING
-    if question is None:  # nothing began (the words were not heard as a request): ask again
+    if question is None:
         return BEGIN
-    return CALF_CLAUDICATION.get(question, "no")
+    return personas.answer(CALF_CLAUDICATION, question, turn_number, context.get("feature"), context.get("value"))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +65,7 @@ def test_a_whole_triage_through_speech_to_text_and_text_to_speech(pipeline, tmp_
             assert "emergency" not in context, turns  # a calm person: nothing heard raises the alarm
             if context.get("ended"):
                 return turns, context, reply.data["text"]
-            said = answer(context)
+            said = answer(context, len(turns) + 1)
         raise AssertionError(f"no end after 40 turns: {turns}")
 
     turns, context, final = asyncio.run(conversation())

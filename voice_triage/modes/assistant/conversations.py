@@ -147,10 +147,7 @@ class Conversations:
         """Whether `reply` would take up `text` out of the blue as an emergency, stated or possible (asked back):
         what a skill framework that must claim an utterance before answering it (OVOS) asks first."""
         text = text if isinstance(text, str) else ""
-        if self._emergency_in(text) is not None:
-            return True
-        with self._judge_lock:
-            return self._judge.doubt_in(Heard.text_of(text[:MAX_CHARS])) is not None
+        return self._emergency_in(text) is not None or self._doubt_in(text) is not None
 
     def live_ids(self) -> list[str]:
         """The conversations running now."""
@@ -183,8 +180,7 @@ class Conversations:
             turn = self.triage_factory().hear(said)
             assert turn is not None
             return _reply(turn, True)
-        with self._judge_lock:
-            doubt = self._judge.doubt_in(Heard.text_of(text[:MAX_CHARS]))
+        doubt = self._doubt_in(text)
         if doubt is None and not wake_match(text[:MAX_CHARS], self.texts.start):
             return Reply(self.texts.not_ours, handled=False)
         triage = self.triage_factory()
@@ -218,6 +214,11 @@ class Conversations:
             with self._lock:
                 self._live.pop(conversation_id, None)
         return triage.ended
+
+    def _doubt_in(self, text: str) -> str | None:
+        """A possible emergency in `text` to ask back (Triage.doubt_in on what the understanding reads), or None."""
+        with self._judge_lock:
+            return self._judge.doubt_in(Heard.text_of(text[:MAX_CHARS]))
 
     def _emergency_in(self, text: str) -> str | None:
         """The part of `text` that states an emergency, read in overlapping windows the understanding can take

@@ -17,6 +17,7 @@ from ovos_bus_client.session import Session  # noqa: E402
 from ovoscope import DEFAULT_IGNORED, LIGHT_TEST_PIPELINE, End2EndTest, get_minicroft  # noqa: E402
 
 from tests.modes.assistant.ovos_skill.competitor import Competitor  # noqa: E402
+from tests.support.personas import CALF_CLAUDICATION, answer  # noqa: E402
 from voice_triage.modes.assistant.conversations import Conversations  # noqa: E402
 
 SID = "voice-triage.voice-triage"
@@ -59,24 +60,6 @@ def offline_and_private():
             else:
                 os.environ[key] = value
     assert attempts == [], f"network connections attempted: {attempts}"
-
-
-def answer(speech: str) -> str:
-    """What a person whose calves cramp on walking and ease with rest (P3) says to the question in `speech`."""
-    lowered = speech.lower()
-    if "shall we begin" in lowered or "is that right" in lowered:
-        return "yes"
-    if "anything else" in lowered:
-        return "no"
-    if "tell me about the pain" in lowered:
-        return "my calves cramp after a few blocks and it goes away when I stop"
-    if "go away within a few minutes" in lowered or "every time you stop" in lowered:
-        return "yes"
-    if "calf" in lowered and "?" in lowered:
-        return "yes"
-    if "cramp" in lowered or "heavy" in lowered and "muscles" in lowered:
-        return "yes"
-    return "no"
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
@@ -168,13 +151,15 @@ def run(croft, texts: list[str], session: Session, expected: list[Message], **kw
 
 
 def script(texts_then_pad: list[str]) -> list[tuple[str, "object"]]:
-    """The same triage engine, run directly: what each utterance gets back (the given ones, then answer() to
-    every question until the end). The tests check the skill speaks exactly this, turn by turn."""
+    """The same triage engine, run directly: what each utterance gets back (the given ones, then the calf
+    claudication persona's answer to every question until the end). The tests check the skill speaks exactly
+    this, turn by turn."""
     conv, out = Conversations(), []
     for text in texts_then_pad:
         out.append((text, conv.reply("script", text)))
     while not out[-1][1].ended:
-        text = answer(out[-1][1].text)
+        last = out[-1][1]
+        text = answer(CALF_CLAUDICATION, last.question, len(out) + 1, last.feature, last.value)
         out.append((text, conv.reply("script", text)))
         assert len(out) < 40
     return out
