@@ -94,7 +94,8 @@ def test_exact_answers_and_commands_are_the_rules_alone(judge):
 
 def test_the_thresholds_are_ordered():
     p = ReaderPolicy()
-    assert 0 < p.calm <= p.clear < p.ask < p.alarm <= p.overrule < 1 and p.take <= p.sure
+    assert 0 < p.clear < p.ask < p.alarm <= p.overrule < 1 and p.calm < p.ask and p.take <= p.sure
+    assert p.take <= p.denial < 1
 
 
 def test_a_carers_report_the_rules_would_ask_back_is_raised_when_the_reader_is_sure(judge):

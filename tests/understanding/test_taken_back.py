@@ -30,13 +30,12 @@ def meaning(judge, text, question):
 @pytest.mark.parametrize("question, text", [
     ("chest_pain", "Yes, tightness, but it's in my calf, not my chest. My chest is fine."),
     ("chest_pain", "Yes, heaviness, in both legs. My chest is completely fine."),
-    ("breathlessness", "no i was wheezy yesterday but thats cleared up im breathing fine now"),
     ("breathlessness", "Earlier on the hill I was puffing, but it settled in a minute and I'm breathing normally now."),
 ])
 def test_an_alarm_the_person_then_takes_back_is_asked_not_raised(judge, question, text):
     """These raised the alarm: a contradiction is asked back (never an alarm, never passed over)."""
     m = meaning(judge, text, question)
-    assert m.intent == "ask_back" and m.quote, m
+    assert m.intent == "ask_back", m
 
 
 @pytest.mark.parametrize("question, text", [
@@ -73,3 +72,64 @@ def test_scots_no_is_a_no(judge, text):
 ])
 def test_a_toe_gone_black_is_discoloured_and_black_socks_are_not(judge, text, want):
     assert meaning(judge, text, "discoloration").intent == want
+
+
+# Issue 30, third round (words from the read sets E3-E12; the change judged on fresh sets E13-E15, docs/eval)
+
+@pytest.mark.parametrize("question, text", [
+    ("chest_pain", "Nope, chest feels normal, it's just the calf."),  # "it is" alone was a yes: an alarm
+    ("breathlessness", "No, I'm breathing fine, it's just me legs that are jiggered."),
+    ("chest_pain", "No, I'm just exhausted, bone tired, but nothing in the chest."),
+    ("breathlessness", "no no breathing is good"),  # the answer, then the statement: not "not breathing well"
+])
+def test_a_denial_with_just_or_a_leading_no_is_a_denial(judge, question, text):
+    rules = judge.interpreter.interpret(text, question)
+    assert rules.intent == "no", rules
+    assert meaning(judge, text, question).intent == "no"
+
+
+@pytest.mark.parametrize("question, text", [
+    ("breathlessness", "no i was wheezy yesterday but thats cleared up im breathing fine now"),
+    ("chest_pain", "i had a tight chest last week with a cold but its gone now"),
+    ("discoloration", "I had the covid back in 2021 and was puffed for months, but I'm completely fine now."),
+    ("breathlessness", "No. I was breathless with pneumonia two winters back, but I've been fine ever since."),
+])
+def test_an_episode_a_later_clause_says_is_over_is_past_not_an_alarm(judge, question, text):
+    """The rules read it as past (asked back, never an alarm); the reader reads no emergency now either, so the
+    conversation goes on without asking."""
+    rules = judge.interpreter.interpret(text, question)
+    assert rules.intent == "ask_back", rules
+    assert meaning(judge, text, question).intent not in ("emergency", "ask_back")
+
+
+@pytest.mark.parametrize("question, text", [
+    ("chest_pain", "I had chest pain on the walk, it went away, but it's come back now."),
+    ("chest_pain", "my chest was tight on the walk, it settled, but now it is tight again"),
+    ("open", "I was breathless on the hill and it passed, but I'm still short of breath now"),
+    ("chest_pain", "I had chest tightness on the walk here that eased when I sat down"),
+    ("open", "my chest is tight, and the leg pain has gone"),
+])
+def test_an_episode_that_came_back_or_eased_with_rest_stays_an_alarm(judge, question, text):
+    """A symptom that came back is now; one that eases with rest is chest pain with the leg pain (P9)."""
+    assert meaning(judge, text, question).intent == "emergency"
+
+
+@pytest.mark.parametrize("question, text", [
+    ("chest_pain", "Yes... no, sorry, I misheard, my chest is fine."),
+    ("chest_pain", "Nah mate, my chest's champion."),
+    ("breathlessness", "Yeah nah, breathing's sweet as, no problems."),
+    ("breathlessness", "None of that, no, I'm breathing easy."),  # the reader's flag misreads "breathing easy"
+])
+def test_a_denial_both_readers_read_at_the_question_itself_is_taken(judge, question, text):
+    m = meaning(judge, text, question)
+    assert m.intent == "no" and not m.confirm, m
+
+
+@pytest.mark.parametrize("question, text", [
+    ("chest_pain", "no... actually yes, it is tight right now"),
+    ("breathlessness", "No, I'm fine. Oh wait, no, I'm actually quite breathless right now."),
+    ("chest_pain", "Yes, tightness, sorry, I mean in the leg. Nothing in the chest."),
+])
+def test_a_denial_that_is_not_agreed_is_never_taken(judge, question, text):
+    """Corrections toward the symptom stay alarms; a contradiction the reader reads as the symptom is asked."""
+    assert meaning(judge, text, question).intent in ("emergency", "ask_back")

@@ -224,6 +224,10 @@ class ContextRules:
     """Phrases that block a trigger at the same place."""
     terminators: Mapping[str, frozenset[tuple[str, ...]]]
     """Category (or "all") -> phrases that end a trigger's scope."""
+    resolved: re.Pattern | None = None
+    """A clause that says a symptom mentioned before it is over ("but it's gone now", "all cleared up")."""
+    recurred: re.Pattern | None = None
+    """A clause that says it came back ("it's come back now"): the mention stays current."""
 
     @functools.cached_property
     def longest(self) -> int:

@@ -360,6 +360,8 @@ def _context(data: Any) -> ContextRules:
     for cat in terminators:
         if cat != "all" and cat not in ASSERTIONS:
             raise w.fail(f"terminators.{cat}", "not a ConText category or all")
+    resolution = w.mapping(data.get("resolution") or {}, "resolution")
+    over = {key: _any_of(w, resolution.get(key), f"resolution.{key}") for key in ("resolved", "recurred")}
     return ContextRules(
         tuple(_words(w, clauses.get("markers"), "clauses.markers")),
         tuple(_words(w, clauses.get("joiners"), "clauses.joiners")),
@@ -374,7 +376,20 @@ def _context(data: Any) -> ContextRules:
         {words: tuple(ts) for words, ts in triggers.items()},
         frozenset(_words(w, data.get("pseudo"), "pseudo")),
         terminators,
+        over["resolved"],
+        over["recurred"],
     )
+
+
+def _any_of(w: "_Where", patterns: Any, key: str) -> re.Pattern | None:
+    """One pattern matching any of a list of regular expressions (None for none)."""
+    if patterns is None:
+        return None
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+        raise w.fail(key, "expected a list of regular expressions")
+    for i, p in enumerate(patterns):
+        w.regex(p, f"{key}[{i}]")
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 def content_from_data(parts: Mapping[str, Any]) -> Content:

@@ -30,6 +30,9 @@ VERBS_AFTER_JUST = frozenset({"will", "would", "can", "could", "does", "do", "di
                               "not", "gets", "get", "feels", "feel", "hurts", "aches", "stopped", "started", "went",
                               "goes", "sits", "stays", "came", "comes", "won't", "can't", "does not"})
 """After "just", these make it an adverb of what follows, not the start of a new clause."""
+COPULAS = frozenset({"is", "am", "are", "was", "were", "be", "been", "feels", "felt", "seems", "looks"})
+"""Before "just", these make it an adverb of what follows ("it is just the calf", "i am just tired"): a clause
+cut there would leave "it is" or "i am" alone, which reads as a yes."""
 PAIRED = frozenset({"between", "both"})
 """Words whose "and" follows soon after: it joins two parts of one phrase, and cuts nothing."""
 MAX_ANSWER_WORDS = 8
@@ -124,6 +127,8 @@ class ClauseSplitter:
                 n = 0  # "my just" is a word a recognizer wrote for "my chest", not "just" beginning a clause
             if n and word == "just" and i + 1 < len(words) and words[i + 1] in VERBS_AFTER_JUST:
                 n = 0  # "the air just won't go down": "just" before a verb says how, it begins nothing
+            if n and word == "just" and i and words[i - 1] in COPULAS:
+                n = 0  # "it is just the calf", "i am just exhausted": the rest of the statement, not a new one
             if n and out[-1]:
                 out.append([])
             elif not n:

@@ -32,6 +32,11 @@ PRECEDENCE = (Assertion.OTHER, Assertion.HYPOTHETICAL, Assertion.HISTORICAL, Ass
 """When several categories apply, the first of these wins. Risk first: a hedged denial ("probably no
 chest pain") is possible, not negated; a mention that is not the person's own or not current is
 asked back whatever else modifies it."""
+INTERJECTIONS = frozenset({"no", "nope", "nah", "naw", "nay"})
+"""Answer words that say no to the question: at the start of a clause, before a whole statement of a healthy state
+("no no breathing is good", a recognizer's "no, breathing is good" without its comma), they answer the question
+and do not turn the statement into its opposite ("not breathing well" still does)."""
+STATEMENT_VERBS = frozenset({"is", "are", "was", "feels", "feel", "seems", "looks", "has", "have"})
 NEGATIVE_WORDS = frozenset({"no", "not", "never", "nothing", "none", "nor", "neither", "without", "hardly", "barely"})
 """The words a negation of a healthy state holds ("not breathing well"; not "is fine")."""
 NOT_CURRENT = frozenset({Assertion.OTHER, Assertion.HYPOTHETICAL, Assertion.HISTORICAL})
@@ -237,6 +242,9 @@ class ContextReader:
                     scope = min(scope, self.rules.flip_scope)
                     if any(w in self.rules.flip_breaks for w in words[f.end:first]):
                         continue
+                    if (all(w in INTERJECTIONS for w in words[:first])
+                            and any(w in STATEMENT_VERBS for w in words[first:last])):
+                        continue  # "no no breathing is good": the answer, then the statement
                 # a terminator before the last part ends the scope too ("someone is sitting on my chest": the
                 # chest is mine)
                 if first - f.end <= scope and not self._stopped(stops, t.category, f.end, max(c[0] for c in cores)):

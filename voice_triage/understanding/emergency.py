@@ -8,10 +8,12 @@ else's and "my heart is racing" doubtful (both asked back by the dialogue, not a
 """
 from __future__ import annotations
 
+import dataclasses
+
 from voice_triage.content.model import EMERGENCY_REASONS, Content, Target
 from voice_triage.understanding import policy
 from voice_triage.understanding.clauses import ClauseSplitter
-from voice_triage.understanding.context import ContextReader, Mention
+from voice_triage.understanding.context import Assertion, ContextReader, Mention
 from voice_triage.understanding.symptoms import SymptomReader
 
 
@@ -32,7 +34,31 @@ class EmergencyDetector:
         extra = self._asked.get(asked or "", ())
         if extra:
             found += [m for i, clause in enumerate(clauses) for m in self.reader.mentions(clause, extra, index=i)]
-        return found
+        return self.over(found, clauses)
+
+    def over(self, found: list[Mention], clauses: list[str]) -> list[Mention]:
+        """A symptom a later clause says is over ("i had a tight chest last week, but it's gone now") is past:
+        historical, so asked back, not alarmed on (grammars/context.yaml, resolution). It stays current when a
+        clause after the resolution says it came back, or mentions it again as now."""
+        rules = self.reader.rules
+        if rules.resolved is None or not found:
+            return found
+        ends = [i for i, clause in enumerate(clauses) if rules.resolved.search(clause)]
+        if not ends:
+            return found
+        back = [i for i, clause in enumerate(clauses) if rules.recurred is not None and rules.recurred.search(clause)]
+        out = []
+        for m in found:
+            if (m.feature in EMERGENCY_REASONS and m.value in ("yes", "unsure")
+                    and m.assertion in (Assertion.AFFIRMED, Assertion.POSSIBLE)):
+                end = next((i for i in ends if i > m.clause), None)
+                again = end is not None and (
+                    any(i >= end for i in back)
+                    or any(o.feature == m.feature and o.clause > end and o.value in ("yes", "unsure") for o in found))
+                if end is not None and not again:
+                    m = dataclasses.replace(m, assertion=Assertion.HISTORICAL)
+            out.append(m)
+        return out
 
     def mentions(self, text: str) -> list[Mention]:
         return self.mentions_in(self.splitter.split(text))

@@ -194,7 +194,8 @@ class Interpreter:
         out: list[Mention] = []
         for i, clause in enumerate(clauses):
             out.extend(self.reader.mentions(clause, targets, index=i))
-        return out
+        # chest pain or breathing trouble a later clause says is over is past here too, as in the emergency check
+        return self.emergency.over(out, clauses)
 
     def features(self, text: str, asked: str | None = None) -> dict[str, str]:
         """Features that free speech mentions, with yes, no or unsure."""
