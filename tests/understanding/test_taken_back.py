@@ -133,3 +133,20 @@ def test_a_denial_both_readers_read_at_the_question_itself_is_taken(judge, quest
 def test_a_denial_that_is_not_agreed_is_never_taken(judge, question, text):
     """Corrections toward the symptom stay alarms; a contradiction the reader reads as the symptom is asked."""
     assert meaning(judge, text, question).intent in ("emergency", "ask_back")
+
+
+@pytest.mark.parametrize("question, text, intent", [
+    ("chest_pain", "No, the pressure I get is in the back of my thigh.", "no"),  # "the pressure" was a clause alone
+    ("chest_pain", "Nay, there's nowt wrong wi' me chest, love.", "ask_back"),  # dialect "nothing": an alarm before
+    # (the rules now read the denial; the reader reads the chest now at 0.98: the two disagree, and ask)
+    ("chest_pain", "the tightness i have is in my chest right now", "emergency"),
+    ("chest_pain", "a little bit yes", "emergency"),  # not an answer before
+])
+def test_relative_clauses_dialect_nothing_and_a_hedged_yes(judge, question, text, intent):
+    assert meaning(judge, text, question).intent == intent
+
+
+@pytest.mark.parametrize("text", ["not really no, I'm just tired", "no i dont think so im just a bit tired these days"])
+def test_a_plain_no_the_reader_also_answers_no_is_not_an_alarm(judge, text):
+    """The reader read tiredness as breathlessness (0.85) while its own answer was no (0.94): not an alarm."""
+    assert meaning(judge, text, "breathlessness").intent in ("no", "ask_back")

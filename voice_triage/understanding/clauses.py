@@ -105,6 +105,10 @@ class ClauseSplitter:
             if at <= start:
                 continue
             before = clause[start:at].split()
+            after = clause[match.end():].split()
+            if (before and before[0] in NOUN_BEFORE and len(before) <= 3 and match.group(0).startswith("i ")
+                    and after and after[0] in ("is", "was", "are", "comes", "starts", "goes")):
+                continue  # "the pressure i get is in my thigh": "i get" tells which pressure; "is" says the rest
             if before and before[-1] not in self.rules.binders:
                 out.append(clause[start:at].strip())
                 start = at

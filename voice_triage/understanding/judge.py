@@ -67,9 +67,9 @@ class ReaderPolicy:
     itself (`_agreed_denial`): the two agree, and nobody is asked. (Of 438 emergencies in the read sets E3-E12 the
     reader read none below 0.16.)"""
     denial: float = 0.9
-    """At the chest or breathing question, a denial the rules read in so many words ("no, not puffed at all, I'm
-    sat down") is taken when the reader's answer is no from this probability, even where its emergency reading
-    is between `ask` and `alarm` (a healthy word it misreads: "breathing easy"); above `alarm` it is asked."""
+    """At the chest or breathing question, a plain no the rules read ("no, not puffed at all, I'm sat down") is
+    taken when the reader's answer is no from this probability, even where its emergency reading is between `ask`
+    and `alarm` (a healthy word it misreads: "breathing easy"); from `alarm` up it is asked, not alarmed on."""
     disagree: float = 0.5
     """At a red flag, an answer the reader reads the other way (its most likely answer, from this probability) is
     confirmed with the person: a correction ("yes, I mean, no, sorry") or a denial in words the rules do not know
@@ -158,7 +158,11 @@ class Judge:
                     return plain
             return rules
         denied = any(m.feature == reason and m.value == "no" for m in rules.mentions)
-        if emergency >= p.alarm and not denied and (kind == "emergency" or self.names(rules.text)):
+        # at the question itself, a plain no the reader's own answer also reads as no ("not really no, I'm just
+        # tired", its emergency reading 0.85): the two readings of the reader disagree, and the person is asked
+        answered_no = kind == "emergency" and rules.intent.value == "no" and reading.answer == "no" \
+            and reading.answer_p >= p.denial
+        if emergency >= p.alarm and not denied and not answered_no and (kind == "emergency" or self.names(rules.text)):
             return dataclasses.replace(rules, intent=EMERGENCY, reason=reason)
         # otherwise a likely emergency is asked back: one the rules read denied in so many words ("I'm breathing
         # away grand": the two disagree on safety), or one read from words that name neither the chest nor
@@ -202,7 +206,7 @@ class Judge:
         if said and max(said, key=lambda m: m.clause).value != "no":
             return False  # the last thing said of it affirms it ("no... actually yes, it is tight now")
         denied = any(m.value == "no" for m in said)
-        if rules.intent.value == "no" and denied and reading.answer_p >= p.denial and reading.emergency < p.alarm:
+        if rules.intent.value == "no" and reading.answer_p >= p.denial and reading.emergency < p.alarm:
             return True
         if rules.intent not in (EMERGENCY, ASK_BACK) or reading.answer_p < p.take or reading.emergency >= p.calm:
             return False
