@@ -150,3 +150,39 @@ def test_relative_clauses_dialect_nothing_and_a_hedged_yes(judge, question, text
 def test_a_plain_no_the_reader_also_answers_no_is_not_an_alarm(judge, text):
     """The reader read tiredness as breathlessness (0.85) while its own answer was no (0.94): not an alarm."""
     assert meaning(judge, text, "breathlessness").intent in ("no", "ask_back")
+
+
+@pytest.mark.parametrize("question, text", [
+    ("open", "My calf gets tight and heavy when I walk, but my chest and breathing are fine."),
+    ("cold_leg", "No, and just so you know, my breathing and chest are fine."),
+])
+def test_a_healthy_state_said_of_two_joined_sites_is_said_of_both(judge, question, text):
+    rules = judge.interpreter.interpret(text, question)
+    assert {m.feature: m.value for m in rules.mentions if m.kind == "normal"} == {"chest_pain": "no",
+                                                                               "breathlessness": "no"}
+    assert meaning(judge, text, question).intent not in ("emergency", "ask_back")
+
+
+def test_two_joined_sites_in_a_state_denied_are_both_the_symptom(judge):
+    text = "my chest and breathing are not fine"
+    assert {m.feature for m in judge.interpreter.interpret(text, "open").mentions if m.value == "yes"} == {
+        "chest_pain", "breathlessness"}
+    # the shipped reader reads "not fine" as no emergency (0.01): the two disagree, and the person is asked
+    assert meaning(judge, text, "open").intent in ("emergency", "ask_back")
+
+
+@pytest.mark.parametrize("text", [
+    "I walked my heart out on the hills on Saturday and now both legs ache.",
+    "Honestly it breaks my heart that I can't walk the dog anymore because of my calves.",
+    "my heart's in the right place but my legs have given up on me",
+    "Bless my heart, I'm seventy-eight and my calves just ache after walking to church.",
+])
+def test_idioms_of_the_heart_name_nothing(judge, text):
+    assert not [m for m in judge.interpreter.interpret(text, "open").mentions if m.feature == "chest_pain"]
+
+
+def test_an_idiom_in_its_own_clause_is_not_read_again_beside_the_pain(judge):
+    """The reader's alarm needs words that name the chest or breathing; the rules' clauses decide which do (the
+    joined text, read again, put "pain" beside "breath away" and named it)."""
+    text = "it takes my breath away how much it costs to park here, anyway, the pain's in my calves"
+    assert meaning(judge, text, "open").intent != "emergency"

@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from voice_triage.content.model import EMERGENCY_REASONS
 from voice_triage.recognition.base import Recognition, normalise_phrase
 from voice_triage.understanding.interpret import (ASK_BACK, EMERGENCY, FREE, NOT_UNDERSTOOD, Intent, Interpreter,
                                                   Meaning, question_kind)
@@ -162,7 +163,7 @@ class Judge:
         # tired", its emergency reading 0.85): the two readings of the reader disagree, and the person is asked
         answered_no = kind == "emergency" and rules.intent.value == "no" and reading.answer == "no" \
             and reading.answer_p >= p.denial
-        if emergency >= p.alarm and not denied and not answered_no and (kind == "emergency" or self.names(rules.text)):
+        if emergency >= p.alarm and not denied and not answered_no and (kind == "emergency" or self._named(rules)):
             return dataclasses.replace(rules, intent=EMERGENCY, reason=reason)
         # otherwise a likely emergency is asked back: one the rules read denied in so many words ("I'm breathing
         # away grand": the two disagree on safety), or one read from words that name neither the chest nor
@@ -221,6 +222,13 @@ class Judge:
         yes = [m.clause for m in said if m.value == "yes"]
         no = [m.clause for m in said if m.value == "no"]
         return bool(yes and no) and max(no) > max(yes)
+
+    @staticmethod
+    def _named(rules: Meaning) -> bool:
+        """The utterance names the chest or breathing, read clause by clause as the rules read it (its joined text
+        read again would lose the clauses: "it takes my breath away how much it costs to park, anyway, the pain
+        is in my calves" is an idiom in its own clause, not breath beside pain)."""
+        return any(m.feature in EMERGENCY_REASONS for m in rules.mentions)
 
     @staticmethod
     def _described(rules: Meaning) -> bool:

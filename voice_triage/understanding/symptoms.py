@@ -151,6 +151,11 @@ class SymptomReader:
                     for j in self._coordinated(words, sites, k):
                         if sites[j].category is Category.SITE and sites[j].entry.reason in s.entry.links:
                             linked.setdefault(j, []).append(s)
+                elif sites[k].start < s.start:
+                    # "my chest and breathing are fine": a state said after two joined sites is said of both
+                    for j in self._coordinated(words, sites, k):
+                        if j < k and sites[j].category is Category.SITE:
+                            linked.setdefault(j, []).append(s)
             elif s.category is Category.FINDING and self._unknown_place(words, s, spans):
                 out.append(Reading("chest_pain", "unread", [(s.start, s.end)]))
             elif s.category is Category.FINDING and self._unknown_subject(words, s, spans):
