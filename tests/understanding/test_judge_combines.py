@@ -115,13 +115,20 @@ def test_someone_elses_past_chest_pain_is_not_asked_back_when_the_reader_is_sure
 
 @pytest.mark.parametrize("text, question", [
     ("yes, well no actually, at night it's fine", "rest_pain"),
-    ("aye... och no, sorry, it's the same colour as ever", "discoloration"),
 ])
 def test_a_correction_the_reader_reads_the_other_way_even_unsurely_is_confirmed_not_recorded(judge, text, question):
     rules = judge.interpreter.interpret(text, question)
-    assert rules.intent == "yes", "the rules take the first word of a correction"
+    assert rules.intent == "yes", "the rules take the most serious answer when no correction word cuts a clause"
     m = decide(judge, text, question, reading("no", 0.6))
     assert m.intent == "yes" and m.confirm
+
+
+def test_a_correction_the_rules_read_is_still_confirmed_when_the_reader_reads_the_other_way(judge):
+    text, question = "aye... och no, sorry, it's the same colour as ever", "discoloration"
+    assert judge.interpreter.interpret(text, question).intent == "no", "after 'sorry' only what follows counts"
+    assert decide(judge, text, question, reading("no", 0.9)).intent == "no"
+    m = decide(judge, text, question, reading("yes", 0.6))
+    assert m.intent == "yes" and m.confirm, "the worse reading, confirmed: never recorded backwards"
 
 
 def test_at_the_chest_question_a_denial_the_rules_read_as_an_alarm_is_asked_back_when_the_reader_reads_no(judge):

@@ -186,3 +186,25 @@ def test_an_idiom_in_its_own_clause_is_not_read_again_beside_the_pain(judge):
     joined text, read again, put "pain" beside "breath away" and named it)."""
     text = "it takes my breath away how much it costs to park here, anyway, the pain's in my calves"
     assert meaning(judge, text, "open").intent != "emergency"
+
+
+@pytest.mark.parametrize("question, text, answer", [
+    ("rest_pain", "Yes... sorry, no, I misheard. Once I'm sat down it doesn't hurt at all.", "no"),
+    ("warm_red_leg", "Yes, well, no, sorry. It's not red and it's not warm, it just hurts along the bone.", "no"),
+    ("cold_leg", "Oh yes, terribly... no, hang on, that's my hands I'm thinking of. My legs are warm enough.", "no"),
+    ("rest_pain", "No... actually, yes, it wakes me at night.", "yes"),
+    ("rest_pain", "yes, sorry", "yes"),
+])
+def test_a_correction_at_a_red_flag_replaces_what_it_takes_back(judge, question, text, answer):
+    """The rules read the most serious answer at a red flag ("yes... sorry, no" was a yes, confirmed with the
+    person when the reader read no); after a correction only what follows counts."""
+    assert judge.interpreter.interpret(text, question).intent == answer
+
+
+def test_a_correction_in_the_content_must_be_words():
+    from voice_triage.errors import ContentError
+    from voice_triage.content.loader import content_from_texts, FILES, _read, default_root
+    texts = {part: _read(default_root(), file) for part, file in FILES.items()}
+    texts["answers"] = texts["answers"].replace("corrections: [sorry,", "corrections: [7,")
+    with pytest.raises(ContentError, match="corrections"):
+        content_from_texts(texts)

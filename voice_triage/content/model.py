@@ -301,6 +301,8 @@ class Content:
     """Clauses and assertion rules."""
     sources: Mapping[str, str] = field(default_factory=dict)
     """Which file each part came from (for messages)."""
+    corrections: tuple[tuple[str, ...], ...] = ()
+    """Phrases that take back what was said before them ("sorry", "i mean", "i misheard"), longest first."""
 
     @property
     def red_flags(self) -> tuple[str, ...]:

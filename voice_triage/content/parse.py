@@ -429,10 +429,14 @@ def content_from_data(parts: Mapping[str, Any]) -> Content:
     listen_leads = answers_data.get("listen_lead_ins") or []
     if not isinstance(listen_leads, list) or not all(isinstance(x, str) and x in lead_ins for x in listen_leads):
         raise wa.fail("listen_lead_ins", "expected a list of words, each one of lead_ins")
+    corrections = answers_data.get("corrections") or []
+    if not isinstance(corrections, list) or not all(isinstance(x, str) and x.strip() for x in corrections):
+        raise wa.fail("corrections", "expected a list of words")
     keys = _keys(parts["keys"])
     return Content(features, pattern_ids, questions, speech, patterns, rules, screening, answers, consent_yes,
                    consent_listen, tuple(sorted({tuple(x.split()) for x in lead_ins}, key=len, reverse=True)),
-                   tuple(listen_leads), keys, commands, before, after, emergency, symptoms, cues, context, dict(FILES))
+                   tuple(listen_leads), keys, commands, before, after, emergency, symptoms, cues, context, dict(FILES),
+                   tuple(sorted({tuple(x.split()) for x in corrections}, key=len, reverse=True)))
 
 
 def _keys(data: Any) -> Mapping[str, str]:

@@ -176,6 +176,18 @@ class Interpreter:
                     return meaning
         return None
 
+    def _corrected(self, clauses: list[str], readings: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """The readings after the last correction that has an answer on each side of it ("yes... sorry, no, I
+        misheard": no), or all of them."""
+        for i in range(len(clauses) - 1, 0, -1):
+            words = tuple(clauses[i].split())
+            if any(words[:len(c)] == c for c in self.content.corrections):
+                before = [r for r in readings if r[0] < i]
+                after = [r for r in readings if r[0] >= i]
+                if before and after:
+                    return after
+        return readings
+
     def _quotable(self, clause: str) -> str:
         """The clause as it is said back: without the words that only joined it to the one before ("but ...")."""
         words = clause.split()
@@ -253,6 +265,8 @@ class Interpreter:
         mentioned = {r[0] for r in readings}
         readings += [(i, -1, a) for i, c in enumerate(clauses)
                      if i not in mentioned and (a := self.answer(c, consent=question == "consent")) is not None]
+        if kind in ("red_flag", "pattern"):
+            readings = self._corrected(clauses, readings)
         answer = policy.combine(readings, kind)
         features = self._features(mentions)
         everything = tuple(urgent + mentions)
