@@ -115,7 +115,6 @@ def test_an_episode_that_came_back_or_eased_with_rest_stays_an_alarm(judge, ques
 
 
 @pytest.mark.parametrize("question, text", [
-    ("chest_pain", "Yes... no, sorry, I misheard, my chest is fine."),
     ("chest_pain", "Nah mate, my chest's champion."),
     ("breathlessness", "Yeah nah, breathing's sweet as, no problems."),
     ("breathlessness", "None of that, no, I'm breathing easy."),  # the reader's flag misreads "breathing easy"
@@ -137,8 +136,7 @@ def test_a_denial_that_is_not_agreed_is_never_taken(judge, question, text):
 
 @pytest.mark.parametrize("question, text, intent", [
     ("chest_pain", "No, the pressure I get is in the back of my thigh.", "no"),  # "the pressure" was a clause alone
-    ("chest_pain", "Nay, there's nowt wrong wi' me chest, love.", "ask_back"),  # dialect "nothing": an alarm before
-    # (the rules now read the denial; the reader reads the chest now at 0.98: the two disagree, and ask)
+    ("chest_pain", "Nay, there's nowt wrong wi' me chest, love.", "no"),  # dialect "nothing": an alarm before
     ("chest_pain", "the tightness i have is in my chest right now", "emergency"),
     ("chest_pain", "a little bit yes", "emergency"),  # not an answer before
 ])
@@ -208,3 +206,13 @@ def test_a_correction_in_the_content_must_be_words():
     texts["answers"] = texts["answers"].replace("corrections: [sorry,", "corrections: [7,")
     with pytest.raises(ContentError, match="corrections"):
         content_from_texts(texts)
+
+
+@pytest.mark.parametrize("question, text", [
+    ("chest_pain", "Yes... no, sorry, I misheard, my chest is fine."),
+    ("breathlessness", "Earlier on the hill I was puffing, but it settled in a minute and I'm breathing normally now."),
+])
+def test_a_correction_or_an_episode_over_is_never_an_alarm(judge, question, text):
+    """Taken as a no when both read a denial, asked back when the reader is less sure or reads the symptom: the
+    reader's reading over what the rules read as over is no reason to alarm."""
+    assert meaning(judge, text, question).intent in ("no", "ask_back")

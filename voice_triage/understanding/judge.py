@@ -29,6 +29,7 @@ from voice_triage.recognition.base import Recognition, normalise_phrase
 from voice_triage.understanding.interpret import (ASK_BACK, EMERGENCY, FREE, NOT_UNDERSTOOD, Intent, Interpreter,
                                                   Meaning, question_kind)
 from voice_triage.understanding import policy
+from voice_triage.understanding.context import Assertion
 from voice_triage.understanding.reader import Reading
 
 if TYPE_CHECKING:
@@ -151,7 +152,10 @@ class Judge:
             return rules
         reason = reading.reason
         if rules.intent is ASK_BACK:
-            if emergency >= p.overrule:
+            over = any(m.feature == reason and m.assertion is Assertion.HISTORICAL for m in rules.mentions)
+            if emergency >= p.overrule and not over:
+                # (not over what the rules read as over: "I was puffing on the hill, but it settled, I'm breathing
+                # normally now" is asked back, not alarmed on, whatever the reader reads)
                 return dataclasses.replace(rules, intent=EMERGENCY, reason=reason, quote="")
             if emergency < p.calm and not rules.quote and reading.whole:
                 plain = self.interpreter.interpret(rules.text, question, about=about, ask_back=False)
