@@ -66,7 +66,9 @@ def test_a_possible_emergency_outside_any_conversation_is_asked_back_never_passe
     """Issue 30: what the judge would ask back at the open question (maybe not the person's own, now) begins a
     conversation with the question; yes raises the alarm, no leads to the greeting and "shall we begin?"."""
     conversations, _ = pool()
-    reply = conversations.reply("a", "my heart hurts since she left me")
+    # (the reader of 2026-12-08 reads "my heart hurts since she left me" as chest pain 0.99 and overrules the rules'
+    # doubt: an alarm; a racing or pounding heart is still asked back)
+    reply = conversations.reply("a", "my heart is pounding")
     assert reply.handled and reply.emergency is None and reply.question == "confirm"
     assert "chest" in reply.text and len(conversations) == 1
     reply = conversations.reply("a", then)
