@@ -67,7 +67,8 @@ class ReaderPolicy:
     person's own now (a mention they ask back as someone else's or past: "my dad had chest pains before his
     bypass", "i was wheezy yesterday but that's cleared up"), or read a denial at the chest or breathing question
     itself (`_agreed_denial`): the two agree, and nobody is asked. (Of 438 emergencies in the read sets E3-E12 the
-    reader read none below 0.16.)"""
+    reader of 2026-12-07 read none below 0.16, the retrained one of 2026-12-08 two: 0.02 and 0.09, both raised or
+    asked back by the rules; docs/model-card.md.)"""
     denial: float = 0.9
     """At the chest or breathing question, a plain no the rules read ("no, not puffed at all, I'm sat down") is
     taken when the reader's answer is no from this probability, even where its emergency reading is between `ask`
@@ -197,8 +198,8 @@ class Judge:
         """At the question about chest pain or breathlessness (`feature`), the rules and the reader both read a
         denial of it: the reader answers no (from `take`) and reads no emergency (below `calm`), and the rules
         hear a no in the person's own words (a clause that answers no, or the symptom denied: "nah mate, chest's
-        sweet as", "yes... no, sorry, I misheard, my chest is fine"); or the rules read a plain no with the
-        symptom denied in so many words and the reader answers no from `denial` without reading an alarm.
+        sweet as", "yes... no, sorry, I misheard, my chest is fine"); or the rules read a plain no and the reader
+        answers no from `denial` without reading an alarm.
         A whole emergency phrase never comes here (meaning() returns it first), nor does a correction that ends
         on the symptom (the rules' last word on it is yes)."""
         p = self.policy
