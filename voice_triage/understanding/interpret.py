@@ -265,7 +265,10 @@ class Interpreter:
         mentioned = {r[0] for r in readings}
         readings += [(i, -1, a) for i, c in enumerate(clauses)
                      if i not in mentioned and (a := self.answer(c, consent=question == "consent")) is not None]
-        if kind in ("red_flag", "pattern"):
+        # a correction ("yes... sorry, no, I misheard") replaces the answers before it at every yes/no question; at
+        # the chest and breathing questions only answers are corrected (a symptom said in any clause was read as an
+        # emergency above), and the judge asks back where the reader reads it the other way
+        if kind in ("red_flag", "pattern", "emergency"):
             readings = self._corrected(clauses, readings)
         answer = policy.combine(readings, kind)
         features = self._features(mentions)

@@ -158,8 +158,13 @@ class Judge:
                 # (not over what the rules read as over: "I was puffing on the hill, but it settled, I'm breathing
                 # normally now" is asked back, not alarmed on, whatever the reader reads)
                 return dataclasses.replace(rules, intent=EMERGENCY, reason=reason, quote="")
-            if emergency < p.calm and not rules.quote and reading.whole:
+            # (a chest or breath named in words the rules cannot read, "my blood pressure's well controlled", is
+            # quiet only below `clear`: of the read sets' 631 emergencies the rules asked back 71, and the reader
+            # read every one of them at 0.5 or more)
+            if emergency < (p.clear if rules.quote else p.calm) and reading.whole:
                 plain = self.interpreter.interpret(rules.text, question, about=about, ask_back=False)
+                if plain.intent in (NOT_UNDERSTOOD, FREE):
+                    return self.combine(plain, reading, question, about)  # the reader may read what it answers
                 if plain.intent not in (EMERGENCY, ASK_BACK):
                     return plain
             return rules

@@ -1,0 +1,91 @@
+"""Issue 30, fifth round (2026-12-08): what the read sets E13-E18 (docs/eval) still asked back, alarmed on or
+recorded backwards; judged on E19/E20, frozen before this change and counted once before and once after it
+(docs/model-card.md). The shipped reader is loaded (waited for) as in a session."""
+from __future__ import annotations
+
+import pytest
+
+from voice_triage.content.loader import load_content
+from voice_triage.understanding.interpret import Interpreter
+from voice_triage.understanding.judge import Judge
+from voice_triage.understanding.reader import shared_reader
+
+
+@pytest.fixture(scope="module")
+def judge():
+    loader = shared_reader()
+    assert loader.get(wait_s=60) is not None
+    return Judge(Interpreter(load_content()), loader)
+
+
+def meaning(judge, text, question):
+    content = judge.interpreter.content
+    asked = content.questions[question].ask if question in content.questions else ""
+    return judge.meaning(text, question, asked=asked)
+
+
+@pytest.mark.parametrize("question, text", [
+    # "not" inside the symptom ("can't get my breath back") is no denial of it; "dunno" denies nothing after it
+    ("open", "sorry I'm a bit puffed, I've been sat down ten minutes and I still can't get my breath back, and my "
+             "calf is sore"),
+    ("open", "I can't get my breath back after the walk"),
+    ("open", "dunno um theres a pain in my chest thats just started"),
+    # a recognizer's "chess pain"
+    ("open", "i get pain in my calf walking and uh there's a chess pain right now kind of crushing"),
+    # a correction toward yes at the chest question stays an emergency
+    ("chest_pain", "no... actually yes"),
+    ("chest_pain", "no, sorry, yes, a bit"),
+    ("chest_pain", "yes, sorry, I misheard, yes it's tight"),
+])
+def test_emergencies_raised_at_once(judge, question, text):
+    assert meaning(judge, text, question).intent == "emergency"
+
+
+@pytest.mark.parametrize("question, text", [
+    ("chest_pain", "no no nothing like that"),
+    ("chest_pain", "Nothing like that at all."),
+    ("chest_pain", "Not at the moment, and I've never had any."),
+    ("breathlessness", "I swim twice a week, my breathing is excellent."),
+    ("breathlessness", "My breath is correct, only leg is troubling."),
+    ("breathlessness", "Breathing's lovely, thanks."),
+    # a correction toward no at the chest and breathing questions, the reader reading no too
+    ("chest_pain", "Yes, sorry, no, I meant no, I misheard you."),
+    ("breathlessness", "Yes. Wait, no, sorry, I'm not short of breath, I was thinking of the leg question."),
+    ("chest_pain", "Yeah, oh, chest? No, sorry, I thought you said leg. No."),
+    ("breathlessness", "yes sorry I mean no"),
+])
+def test_denials_taken_as_no(judge, question, text):
+    m = meaning(judge, text, question)
+    assert (m.intent, m.confirm) == ("no", False), m
+
+
+@pytest.mark.parametrize("question, text", [
+    # the chest or breath named in words the rules cannot read, and the reader sure it is no emergency
+    ("open", "My blood pressure's well controlled, it's the leg cramps on walking that bother me."),
+    ("open", "my doctor listened to my chest last week and said it's all clear, I'm here about my legs"),
+    ("open", "Ach, the view from the top of Cave Hill takes your breath away, that's where I was walking."),
+])
+def test_unread_mentions_the_reader_is_sure_of_are_not_asked_back(judge, question, text):
+    assert meaning(judge, text, question).intent not in ("ask_back", "emergency")
+
+
+@pytest.mark.parametrize("question, text, value", [
+    ("discoloration", "No, the skin colour looks normal to me.", "no"),
+    ("discoloration", "the colour's normal on both feet", "no"),
+    ("discoloration", "probably not, no, it looks the usual colour", "no"),
+    ("discoloration", "No, the colour of mih feet normal.", "no"),
+    ("discoloration", "my toes have gone a funny colour", "yes"),
+    ("discoloration", "yes the colour's changed", "yes"),
+    ("one_leg_only", "just the right leg, the left one's fine", "yes"),
+    ("one_leg_only", "the left, the right one is fine", "yes"),
+    ("one_leg_only", "No, the pair of them, though the right's worse.", "no"),
+    ("one_leg_only", "only the left one", "yes"),
+])
+def test_red_flag_and_pattern_answers_in_own_words(judge, question, text, value):
+    m = meaning(judge, text, question)
+    assert (m.intent, m.confirm) == (value, False), m
+
+
+def test_a_colour_said_not_to_be_normal_is_never_recorded_as_no(judge):
+    m = meaning(judge, "the colour is not normal", "discoloration")
+    assert m.intent == "yes"
