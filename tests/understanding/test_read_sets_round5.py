@@ -89,3 +89,59 @@ def test_red_flag_and_pattern_answers_in_own_words(judge, question, text, value)
 def test_a_colour_said_not_to_be_normal_is_never_recorded_as_no(judge):
     m = meaning(judge, "the colour is not normal", "discoloration")
     assert m.intent == "yes"
+
+
+# ---- second part: what E19/E20 (counted before and after the first part, then read) showed; judged on E21/E22
+
+@pytest.mark.parametrize("question, text", [
+    ("open", "mi foot a hurt mi when mi walk an now mi cyaan ketch mi breath"),
+    ("breathlessness", "Yes, yes, the breath is short, very short. Since morning I cannot walk to the door without "
+                       "to stop for air."),
+])
+def test_dialect_and_double_negation_emergencies_raised_at_once(judge, question, text):
+    assert meaning(judge, text, question).intent == "emergency"
+
+
+@pytest.mark.parametrize("question, text", [
+    # brought up unasked, read by the rules as "not the pain", and by the reader otherwise: asked, never passed over
+    ("relief_sitting_leaning", "sitting helps the leg but not the pain in my chest that's still there"),
+    # a clinician's word for the chest: at least asked
+    ("open", "intermittent claudication left calf for months now twenty minutes of central substernal pressure at rest"),
+])
+def test_emergencies_the_rules_read_as_denied_are_asked_not_lost(judge, question, text):
+    assert meaning(judge, text, question).intent in ("emergency", "ask_back")
+
+
+@pytest.mark.parametrize("question, text", [
+    ("chest_pain", "never had that in my life"),
+    ("chest_pain", "he says no none at all"),
+    ("chest_pain", "no no anginal symptoms whatsoever"),
+    ("breathlessness", "no sah breath is normal"),
+    ("breathlessness", "No, my breathing's normal. I was only puffed going up the hill like everyone else."),
+    ("cold_leg", "Not at all at all."),
+    ("rest_pain", "When I'm sat down it doesn't bother me at all."),
+    ("warm_red_leg", "Warm? No, no, it is not warm, and not red."),
+])
+def test_own_word_denials_taken_as_no(judge, question, text):
+    m = meaning(judge, text, question)
+    assert (m.intent, m.confirm) == ("no", False), m
+
+
+@pytest.mark.parametrize("question, text", [
+    # volunteered denials stay quiet (the reader reads them at 0.01 or less)
+    ("rest_pain", "no it goes when I sit down, and um to be clear before you ask, no chest pain"),
+    ("warm_red_leg", "No, and I've no chest pain or breathlessness either, if you're wondering."),
+])
+def test_volunteered_denials_are_not_asked_back(judge, question, text):
+    assert meaning(judge, text, question).intent == "no"
+
+
+def test_a_pattern_answer_the_rules_read_both_ways_and_the_reader_otherwise_is_confirmed(judge):
+    m = meaning(judge, "Yes, but only if I sit down or lean on the trolley. Standing still does nothing.",
+                "relief_sitting_leaning")
+    assert m.confirm and m.intent == "yes", m
+
+
+def test_a_contradiction_in_the_questions_own_words_stays_asked_back_however_sure_the_reader(judge):
+    assert meaning(judge, "Yes, tightness, sorry, I mean in the leg. Nothing in the chest.",
+                   "chest_pain").intent == "ask_back"

@@ -33,6 +33,10 @@ PRECEDENCE = (Assertion.OTHER, Assertion.HYPOTHETICAL, Assertion.HISTORICAL, Ass
 chest pain") is possible, not negated; a mention that is not the person's own or not current is
 asked back whatever else modifies it."""
 INTERJECTIONS = frozenset({"no", "nope", "nah", "naw", "nay"})
+VOCATIVES = frozenset({"sah", "sir", "mate", "maam", "madam", "love", "dear", "pet", "hen", "son", "boss", "doc",
+                       "doctor", "bro", "man", "honey", "darling", "lad", "lass", "fam", "mister", "miss", "o", "oh"})
+"""Words said to the listener after an answer word ("no sah, breath is normal", "nah mate, breathing's fine"): they
+do not keep the answer word from being the answer."""
 """Answer words that say no to the question: at the start of a clause, before a whole statement of a healthy state
 ("no no breathing is good", a recognizer's "no, breathing is good" without its comma), they answer the question
 and do not turn the statement into its opposite ("not breathing well" still does)."""
@@ -242,7 +246,8 @@ class ContextReader:
                     scope = min(scope, self.rules.flip_scope)
                     if any(w in self.rules.flip_breaks for w in words[f.end:first]):
                         continue
-                    if (all(w in INTERJECTIONS for w in words[:first])
+                    if (all(w in INTERJECTIONS or w in VOCATIVES for w in words[:first])
+                            and any(w in INTERJECTIONS for w in words[:first])
                             and any(w in STATEMENT_VERBS for w in words[first:last])):
                         continue  # "no no breathing is good": the answer, then the statement
                 # a terminator before the last part ends the scope too ("someone is sitting on my chest": the

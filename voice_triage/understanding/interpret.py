@@ -188,6 +188,12 @@ class Interpreter:
                     return after
         return readings
 
+    def _echoed(self, clauses: list[str]) -> bool:
+        """The first clause is a word or two of the question said back ("warm?", "cold feet?") and the next one
+        a bare answer."""
+        return (len(clauses) >= 2 and len(clauses[0].split()) <= 2 and self.answer(clauses[0]) is None
+                and self.answer(clauses[1]) is not None)
+
     def _quotable(self, clause: str) -> str:
         """The clause as it is said back: without the words that only joined it to the one before ("but ...")."""
         words = clause.split()
@@ -270,6 +276,9 @@ class Interpreter:
         # emergency above), and the judge asks back where the reader reads it the other way
         if kind in ("red_flag", "pattern", "emergency"):
             readings = self._corrected(clauses, readings)
+        if kind in ("red_flag", "pattern") and self._echoed(clauses):
+            # "Warm? No, no, it is not warm": the question's word said back before the answer is no answer itself
+            readings = [r for r in readings if r[0] != 0] or readings
         answer = policy.combine(readings, kind)
         features = self._features(mentions)
         everything = tuple(urgent + mentions)

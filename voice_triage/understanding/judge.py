@@ -125,10 +125,14 @@ class Judge:
             return rules
         reading = self.read(asked, text)
         meaning = rules if reading is None else self.combine(rules, reading, question, about)
-        if meaning.intent is EMERGENCY and self._taken_back(rules, meaning.reason):
+        if (meaning.intent is EMERGENCY and self._taken_back(rules, meaning.reason)
+                and (reading is None or reading.emergency < self.policy.overrule or self._described(rules))):
             # the alarm rests on words the person then denies ("yes, tightness, but in my calf; my chest is
             # fine", "I was wheezy yesterday but that's cleared up, I'm breathing fine now"): a contradiction is
-            # asked back, never alarmed on nor passed over (issue 30)
+            # asked back, never alarmed on nor passed over (issue 30); unless the reader is sure of the emergency
+            # ("yes, yes, the breath is short, very short ... I cannot walk to the door without to stop for air": a
+            # second-language double negation the rules read as a denial after it), and the symptom was said in its
+            # own words, not only the question's ("yes, tightness, sorry, I mean in the leg": the reader reads 0.99)
             return dataclasses.replace(meaning, intent=ASK_BACK, quote=self._quote(rules.text))
         return meaning
 
@@ -180,6 +184,13 @@ class Judge:
         # breathing at another question ("it looks puffy": the reader is surest where the words say what it reads)
         if emergency >= p.ask:
             return dataclasses.replace(rules, intent=ASK_BACK, reason=reason, quote=self._quote(rules.text))
+        if kind != "emergency" and emergency >= p.calm and any(
+                m.feature == reason and m.assertion is Assertion.NEGATED for m in rules.mentions):
+            # the chest or breathing brought up, unasked, in words the rules read as a denial, and the reader reads
+            # it otherwise ("sitting helps the leg but not the pain in my chest that's still there": 0.22, read by
+            # the rules as "not the pain"). Of the read sets' volunteered denials ("no chest pain, it's just the
+            # legs") the reader read none above 0.01: asked, never passed over
+            return dataclasses.replace(rules, intent=ASK_BACK, reason=reason, quote=self._quote(rules.text))
         if rules.is_answer or rules.is_command:
             if rules.is_answer and reading.answer in COMMAND_WORDS and reading.answer_p >= p.command:
                 # an answer word led the sentence ("right, we'll call it a day there"): what it asks for wins
@@ -188,6 +199,12 @@ class Judge:
                     and reading.answer != rules.intent.value and reading.answer_p >= p.disagree):
                 worse = max(rules.intent.value, reading.answer, key=RISK.__getitem__)
                 return dataclasses.replace(rules, intent=Intent(worse), confirm=True)
+            if (rules.is_answer and kind == "pattern" and reading.answer in ("yes", "no")
+                    and reading.answer != rules.intent.value and reading.answer_p >= p.take
+                    and self._conflicted(rules, feature)):
+                # the rules read both answers in it and took the last ("yes, but only if I sit down or lean on the
+                # trolley; standing still does nothing"), and the reader reads the other: the person is asked
+                return dataclasses.replace(rules, intent=Intent(reading.answer), confirm=True)
             return rules
         if rules.intent in (NOT_UNDERSTOOD, FREE) and question not in ("open", "more"):
             if reading.answer in ANSWER_WORDS and reading.answer_p >= p.take:
@@ -222,6 +239,12 @@ class Judge:
         if rules.intent not in (EMERGENCY, ASK_BACK) or reading.answer_p < p.take or reading.emergency >= p.calm:
             return False
         return denied or any(self.interpreter.answer(c) == "no" for c in rules.clauses)
+
+    def _conflicted(self, rules: Meaning, feature: str) -> bool:
+        """The rules read both a yes and a no to `feature` in the utterance (its mentions, or a clause's answer)."""
+        values = {m.value for m in rules.mentions if m.feature == feature and m.value in ("yes", "no")}
+        values |= {a for c in rules.clauses if (a := self.interpreter.answer(c)) in ("yes", "no")}
+        return {"yes", "no"} <= values
 
     @staticmethod
     def _taken_back(rules: Meaning, reason: str | None) -> bool:
