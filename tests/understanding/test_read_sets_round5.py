@@ -145,3 +145,30 @@ def test_a_pattern_answer_the_rules_read_both_ways_and_the_reader_otherwise_is_c
 def test_a_contradiction_in_the_questions_own_words_stays_asked_back_however_sure_the_reader(judge):
     assert meaning(judge, "Yes, tightness, sorry, I mean in the leg. Nothing in the chest.",
                    "chest_pain").intent == "ask_back"
+
+
+# ---- third part: what E21/E22 (counted on 62a2393 and f357c94, then read) showed; no fresh set judges it yet
+
+@pytest.mark.parametrize("question, text, value", [
+    ("rest_pain", "Sitting down it's fine.", "no"),
+    ("rest_pain", "In the bed no pain, in the chair no pain. Only walking.", "no"),
+    ("rest_pain", "in bed it doesn't hurt", "no"),
+    ("rest_pain", "sitting down it throbs", "yes"),
+    ("rest_pain", "it hurts at night in bed and it's no good", "yes"),
+    ("rest_pain", "it hurts in bed and nothing helps", "yes"),
+    # "i have just felt her feet": "just" after "have" cuts no clause (a lone "i have" read as yes)
+    ("cold_leg", "No, I've just felt her feet, they're both the same.", "no"),
+    ("chest_pain", "none whatsoever", "no"),
+])
+def test_where_it_is_fine_and_carers_answers(judge, question, text, value):
+    m = meaning(judge, text, question)
+    assert (m.intent, m.confirm) == (value, False), m
+
+
+def test_rest_pain_said_not_to_be_fine_is_never_recorded_as_no(judge):
+    assert meaning(judge, "sitting down it's not fine, it throbs", "rest_pain").intent != "no"
+
+
+@pytest.mark.parametrize("text", ["retired nurse here, i've got calf pain and some dyspnoea at rest right now"])
+def test_clinicians_words_raise_the_alarm(judge, text):
+    assert meaning(judge, text, "open").intent == "emergency"

@@ -30,9 +30,10 @@ VERBS_AFTER_JUST = frozenset({"will", "would", "can", "could", "does", "do", "di
                               "not", "gets", "get", "feels", "feel", "hurts", "aches", "stopped", "started", "went",
                               "goes", "sits", "stays", "came", "comes", "won't", "can't", "does not"})
 """After "just", these make it an adverb of what follows, not the start of a new clause."""
-COPULAS = frozenset({"is", "am", "are", "was", "were", "be", "been", "feels", "felt", "seems", "looks"})
-"""Before "just", these make it an adverb of what follows ("it is just the calf", "i am just tired"): a clause
-cut there would leave "it is" or "i am" alone, which reads as a yes."""
+COPULAS = frozenset({"is", "am", "are", "was", "were", "be", "been", "feels", "felt", "seems", "looks", "have", "has",
+                     "had"})
+"""Before "just", these make it an adverb of what follows ("it is just the calf", "i am just tired", "i have just
+felt her feet"): a clause cut there would leave "it is", "i am" or "i have" alone, which reads as a yes."""
 PAIRED = frozenset({"between", "both"})
 """Words whose "and" follows soon after: it joins two parts of one phrase, and cuts nothing."""
 MAX_ANSWER_WORDS = 8
