@@ -172,3 +172,38 @@ def test_rest_pain_said_not_to_be_fine_is_never_recorded_as_no(judge):
 @pytest.mark.parametrize("text", ["retired nurse here, i've got calf pain and some dyspnoea at rest right now"])
 def test_clinicians_words_raise_the_alarm(judge, text):
     assert meaning(judge, text, "open").intent == "emergency"
+
+
+# ---- fourth part: what E23 (counted on b56270e and ade5257, then read) showed; judged on E25/E26
+
+@pytest.mark.parametrize("question, text, value", [
+    ("chest_pain", "Chest mein koi problem nahi hai, sirf leg mein dard hai.", "no"),
+    ("breathlessness", "Saans theek hai, koi problem nahi.", "no"),
+    ("chest_pain", "No, in chest is nothing. Only leg is problem.", "no"),
+    ("chest_pain", "My grandad says no, nothing in his chest, he's just fed up with his leg.", "no"),
+    ("breathlessness", "nahi", "no"),
+])
+def test_hinglish_second_language_and_carers_denials(judge, question, text, value):
+    m = meaning(judge, text, question)
+    assert (m.intent, m.confirm) == (value, False), m
+
+
+@pytest.mark.parametrize("question, text", [
+    ("open", "Arre, walking ke baad leg mein bahut dard hai, aur abhi chest mein bhi bhaari lag raha hai, saans "
+             "phool rahi hai."),
+    ("breathlessness", "Haan, saans lene mein takleef ho rahi hai abhi."),
+    ("breathlessness", "Not trouble exactly, but I have to stop between words, which isn't like me."),
+    ("breathlessness", "My mum says she's fine but she's panting and she can't finish a sentence."),
+])
+def test_hinglish_and_breath_too_short_to_talk_are_never_passed_over(judge, question, text):
+    assert meaning(judge, text, question).intent in ("emergency", "ask_back")
+
+
+def test_haan_at_the_chest_question_is_an_emergency(judge):
+    assert meaning(judge, "haan", "chest_pain").intent == "emergency"
+
+
+def test_the_questions_own_word_said_of_the_leg_after_the_chest_is_fine_is_asked_not_alarmed(judge):
+    text = "Chest is fine, it's the calf that's the problem, goes like a vice after two blocks."
+    assert meaning(judge, text, "chest_pain").intent == "ask_back"
+    assert meaning(judge, "no pain, more of a heaviness", "chest_pain").intent == "emergency"

@@ -147,12 +147,15 @@ class Judge:
         if rules.intent is EMERGENCY:
             if reading.whole and (emergency < p.clear or (
                     kind == "emergency" and feature == rules.reason and reading.answer == "no"
-                    and reading.answer_p >= p.disagree and emergency < p.ask)) and not self._described(rules):
+                    and reading.answer_p >= p.disagree and emergency < p.ask)) and (
+                    not self._described(rules) or self._said_of_another_part(rules)):
                 # the rules' alarm rests on words that are no whole emergency phrase, and the reader reads no
                 # emergency (or, at the chest or breathing question itself, a denial: "breathin's nae bother at
                 # all", "me da's the one with the bad chest, not me"): the person is asked, never alarmed
                 # without need (the third-worst bug) nor passed over (asking costs one turn). What the question's
-                # own words describe ("no pain, more of a heaviness" at the chest question) stays an alarm.
+                # own words describe ("no pain, more of a heaviness" at the chest question) stays an alarm, unless the
+                # person also says the chest is well ("chest is fine, it's the calf, goes like a vice after two
+                # blocks": the vice is the calf's).
                 return dataclasses.replace(rules, intent=ASK_BACK, quote=self._quote(rules.text))
             return rules
         reason = reading.reason
@@ -262,6 +265,20 @@ class Judge:
         read again would lose the clauses: "it takes my breath away how much it costs to park, anyway, the pain
         is in my calves" is an idiom in its own clause, not breath beside pain)."""
         return any(m.feature in EMERGENCY_REASONS for m in rules.mentions)
+
+    def _said_of_another_part(self, rules: Meaning) -> bool:
+        """The question's own word for the symptom ("like a vice") follows a denial of it ("chest is fine") with a
+        clause between them that names another part of the body ("it's the calf that's the problem"): it is said
+        of that part. A correction back to the chest ("my chest is fine, actually no, it is tight now") is not."""
+        said = [m for m in rules.mentions if m.feature == rules.reason]
+        described = [m.clause for m in said if m.kind == "asked" and m.value == "yes"]
+        denied = [m.clause for m in said if m.value == "no"]
+        if not described or not denied or min(denied) >= min(described):
+            return False
+        other = next((t.unless for t in self.interpreter.content.cues.get(rules.reason, ())
+                      if t.asked_only and t.unless is not None), None)
+        between = rules.clauses[max(c for c in denied if c < min(described)) + 1:min(described)]
+        return other is not None and any(other.search(c) for c in between)
 
     @staticmethod
     def _described(rules: Meaning) -> bool:
