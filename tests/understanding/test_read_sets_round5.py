@@ -207,3 +207,45 @@ def test_the_questions_own_word_said_of_the_leg_after_the_chest_is_fine_is_asked
     text = "Chest is fine, it's the calf that's the problem, goes like a vice after two blocks."
     assert meaning(judge, text, "chest_pain").intent == "ask_back"
     assert meaning(judge, "no pain, more of a heaviness", "chest_pain").intent == "emergency"
+
+
+# ---- fifth part: what E24/E26 (counted before and after the fourth part, then read) showed; judged on E27
+
+@pytest.mark.parametrize("question, text, value", [
+    ("radiates_from_back", "Me back's alright. It don't travel down from anywhere, it just sits in the calf.", "no"),
+    ("radiates_from_back", "yes it goes down from my back", "yes"),
+    # "didn't ... till" is a time, not a denial
+    ("delayed_onset", "Nah yeah, it didn't kick in till the next morning. Felt mean on the day.", "yes"),
+    ("delayed_onset", "it didn't start till the next morning", "yes"),
+    ("rest_pain", "Even when mi lie down a night it nah stop, it wake mi up three, four time.", "yes"),
+    ("chest_pain", "my chest is all right", "no"),
+])
+def test_own_words_read_the_right_way(judge, question, text, value):
+    m = meaning(judge, text, question)
+    assert (m.intent, m.confirm) == (value, False), m
+
+
+@pytest.mark.parametrize("question, text", [
+    ("rest_pain", "Only when he walks. When he sits it settles, and at night he sleeps well."),
+    ("rest_pain", "it doesn't hurt until I walk"),
+    # the rules read no; the reader reads yes (0.77): confirmed with the person
+    ("discoloration", "The colour is exactly as it has always been, both feet pinkish and entirely unremarkable."),
+])
+def test_a_denial_in_own_words_is_never_recorded_as_yes_without_asking(judge, question, text):
+    m = meaning(judge, text, question)
+    assert m.intent == "no" or m.confirm, m
+
+
+@pytest.mark.parametrize("question, text", [
+    # chest pain or breathlessness "until I walk" is there with the leg pain (P9): never recorded as no
+    ("chest_pain", "I don't have chest pain until I walk"),
+    ("chest_pain", "no chest pain unless I walk"),
+    ("breathlessness", "I'm not short of breath until I walk"),
+    ("open", "my legs hurt but I don't get chest pain until I've walked a mile"),
+])
+def test_a_denial_that_holds_only_until_the_walk_is_never_taken_as_no(judge, question, text):
+    assert meaning(judge, text, question).intent in ("emergency", "ask_back")
+
+
+def test_breath_denied_but_for_a_run_is_still_a_no(judge):
+    assert meaning(judge, "No, I don't get breathless unless I run for a bus", "breathlessness").intent == "no"

@@ -44,6 +44,27 @@ STATEMENT_VERBS = frozenset({"is", "are", "was", "feels", "feel", "seems", "look
 NEGATIVE_WORDS = frozenset({"no", "not", "never", "nothing", "none", "nor", "neither", "without", "hardly", "barely"})
 """The words a negation of a healthy state holds ("not breathing well"; not "is fine")."""
 NOT_CURRENT = frozenset({Assertion.OTHER, Assertion.HYPOTHETICAL, Assertion.HISTORICAL})
+UNTIL = frozenset({"until", "till", "til"})
+"""After a denied mention, these make the denial a time ("I don't get chest pain until I walk", "no breathlessness
+till now"): the symptom is there, from then on (P9: chest pain or breathlessness with the leg pain)."""
+WHEN = (("unless",), ("except", "when"), ("except", "if"), ("only", "when"), ("only", "if"), ("but", "when"),
+        ("apart", "from", "when"))
+EXERTION = frozenset({"walk", "walks", "walking", "walked", "climb", "climbs", "climbing", "hill", "hills", "stairs",
+                      "move", "moving", "exert", "exercise"})
+"""... and these, followed by walking, a condition that is the leg pain's own ("no chest pain unless I walk")."""
+
+
+def _conditional(words: Sequence[str], last: int) -> bool:
+    """A denial of the mention ending at `last` is only until or unless the person walks: no denial at all."""
+    after = list(words[last:])
+    if any(w in UNTIL for w in after):
+        return True
+    for i in range(len(after)):
+        for phrase in WHEN:
+            if tuple(after[i:i + len(phrase)]) == phrase and any(
+                    w in EXERTION for w in after[i + len(phrase):i + len(phrase) + 4]):
+                return True
+    return False
 _RANK = {"symptom": 2, "normal": 1, "term": 0}
 """Where mentions of one feature overlap, a whole statement of the symptom is read before a healthy
 state, and both before a topic word; then the longer first."""
@@ -205,6 +226,8 @@ class ContextReader:
                     continue  # only a negation before a healthy state makes it a mention
                 if f.start - last <= t.scope and not self._stopped(stops, t.category, last, f.start):
                     categories.add(t.category)
+        if "negated" in categories and target.feature in ("chest_pain", "breathlessness") and _conditional(words, last):
+            categories.discard("negated")  # (of the leg, "it doesn't hurt until I walk" is no rest pain)
         for assertion in PRECEDENCE:
             if assertion.value in categories:
                 return assertion
@@ -259,6 +282,8 @@ class ContextReader:
                     continue
                 if f.start - last <= t.scope and not self._stopped(stops, t.category, last, f.start):
                     categories.add(t.category)
+        if "negated" in categories and _conditional(words, last):
+            categories.discard("negated")
         for assertion in PRECEDENCE:
             if assertion.value in categories:
                 return assertion
