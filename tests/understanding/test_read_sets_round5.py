@@ -249,3 +249,18 @@ def test_a_denial_that_holds_only_until_the_walk_is_never_taken_as_no(judge, que
 
 def test_breath_denied_but_for_a_run_is_still_a_no(judge):
     assert meaning(judge, "No, I don't get breathless unless I run for a bus", "breathlessness").intent == "no"
+
+
+# ---- E27 (counted on b56270e, 62abec8 and c18a59a, then read): its two false alarms; no fresh set judges this
+
+def test_a_calf_puffed_up_is_swelling_not_breathlessness(judge):
+    m = meaning(judge, "My right calf has puffed right up since Tuesday, I can't get my boot zipped, the left is "
+                       "normal.", "one_leg_swelling")
+    assert (m.intent, m.confirm) == ("yes", False), m
+    assert meaning(judge, "I get all puffed up the stairs now", "breathlessness").intent == "emergency"
+    assert meaning(judge, "my ankle puffed up and I'm puffed out too", "open").intent == "emergency"
+
+
+def test_a_carers_he_is_breathing_normally_is_no_alarm_at_the_breathing_question(judge):
+    assert meaning(judge, "He's breathing normally, I'm watching him now.", "breathlessness").intent != "emergency"
+    assert meaning(judge, "he is gasping, he can't talk", "breathlessness").intent == "emergency"

@@ -175,7 +175,10 @@ class Judge:
                 if plain.intent not in (EMERGENCY, ASK_BACK):
                     return plain
             return rules
-        denied = any(m.feature == reason and m.value == "no" for m in rules.mentions)
+        # (at the question itself a carer's "he's breathing normally" denies it too: the rules read it as someone
+        # else's, so it holds no answer of its own)
+        denied = any(m.feature == reason and (m.value == "no" or (
+            kind == "emergency" and m.kind == "normal" and m.assertion is Assertion.OTHER)) for m in rules.mentions)
         # at the question itself, a plain no the reader's own answer also reads as no ("not really no, I'm just
         # tired", its emergency reading 0.85): the two readings of the reader disagree, and the person is asked
         answered_no = kind == "emergency" and rules.intent.value == "no" and reading.answer == "no" \
