@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from voice_triage.content.loader import load_content
-from voice_triage.understanding.interpret import Interpreter
-from voice_triage.understanding.judge import Judge
-from voice_triage.understanding.reader import shared_reader
+from tests.support.reading import meaning_at as meaning, reading_judge
 
 
 @pytest.fixture(scope="module")
 def judge():
-    loader = shared_reader()
-    assert loader.get(wait_s=60) is not None
-    return Judge(Interpreter(load_content()), loader)
-
-
-def meaning(judge, text, question):
-    content = judge.interpreter.content
-    asked = content.questions[question].ask if question in content.questions else ""
-    return judge.meaning(text, question, asked=asked)
+    return reading_judge()
 
 
 @pytest.mark.parametrize("question, text", [

@@ -6,25 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from voice_triage.content.loader import load_content
-from voice_triage.understanding.interpret import Interpreter
-from voice_triage.understanding.judge import Judge
-from voice_triage.understanding.reader import shared_reader
-
-CHEST = "First, an important safety question. Do you have any pain, pressure or tightness in your chest, now or together with the leg pain?"
-BREATH = "Are you having any trouble breathing, or are you short of breath?"
-ASKED = {"chest_pain": CHEST, "breathlessness": BREATH, "open": "In a sentence or two, tell me about the pain."}
+from tests.support.reading import meaning_at as meaning, reading_judge
 
 
 @pytest.fixture(scope="module")
 def judge():
-    loader = shared_reader()
-    assert loader.get(wait_s=60) is not None
-    return Judge(Interpreter(load_content()), loader)
-
-
-def meaning(judge, text, question):
-    return judge.meaning(text, question, asked=ASKED.get(question, ""))
+    return reading_judge()
 
 
 @pytest.mark.parametrize("question, text", [

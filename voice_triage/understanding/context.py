@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable, Sequence
 
-from voice_triage.content.model import ContextRules, Polarity, Target, Trigger
+from voice_triage.content.model import EMERGENCY_REASONS, ContextRules, Polarity, Target, Trigger
 
 
 class Assertion(str, Enum):
@@ -33,13 +33,13 @@ PRECEDENCE = (Assertion.OTHER, Assertion.HYPOTHETICAL, Assertion.HISTORICAL, Ass
 chest pain") is possible, not negated; a mention that is not the person's own or not current is
 asked back whatever else modifies it."""
 INTERJECTIONS = frozenset({"no", "nope", "nah", "naw", "nay"})
+"""Answer words that say no to the question: at the start of a clause, before a whole statement of a healthy state
+("no no breathing is good", a recognizer's "no, breathing is good" without its comma), they answer the question
+and do not turn the statement into its opposite ("not breathing well" still does)."""
 VOCATIVES = frozenset({"sah", "sir", "mate", "maam", "madam", "love", "dear", "pet", "hen", "son", "boss", "doc",
                        "doctor", "bro", "man", "honey", "darling", "lad", "lass", "fam", "mister", "miss", "o", "oh"})
 """Words said to the listener after an answer word ("no sah, breath is normal", "nah mate, breathing's fine"): they
 do not keep the answer word from being the answer."""
-"""Answer words that say no to the question: at the start of a clause, before a whole statement of a healthy state
-("no no breathing is good", a recognizer's "no, breathing is good" without its comma), they answer the question
-and do not turn the statement into its opposite ("not breathing well" still does)."""
 STATEMENT_VERBS = frozenset({"is", "are", "was", "feels", "feel", "seems", "looks", "has", "have"})
 NEGATIVE_WORDS = frozenset({"no", "not", "never", "nothing", "none", "nor", "neither", "without", "hardly", "barely"})
 """The words a negation of a healthy state holds ("not breathing well"; not "is fine")."""
@@ -226,7 +226,7 @@ class ContextReader:
                     continue  # only a negation before a healthy state makes it a mention
                 if f.start - last <= t.scope and not self._stopped(stops, t.category, last, f.start):
                     categories.add(t.category)
-        if "negated" in categories and target.feature in ("chest_pain", "breathlessness") and _conditional(words, last):
+        if "negated" in categories and target.feature in EMERGENCY_REASONS and _conditional(words, last):
             categories.discard("negated")  # (of the leg, "it doesn't hurt until I walk" is no rest pain)
         for assertion in PRECEDENCE:
             if assertion.value in categories:
